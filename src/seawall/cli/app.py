@@ -1,0 +1,31 @@
+"""The ``seawall`` command.  Each ``*_cmd`` module registers its commands on ``app``."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="seawall",
+    help="Seawall: scan seized media, match it against known-hash sets, grade, report.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+# One module per stage; each defines register(app).  Add a line to add a command group.
+COMMAND_MODULES = [
+    "seawall.cli.scan_cmd",
+]
+
+
+def _register_all() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+
+
+_register_all()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,80 @@
+"""Engine and session helpers.  Every database is brought to the newest Alembic revision
+when it is opened, so a fresh SQLite file and a long-lived PostgreSQL server behave alike."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_DB_URL = "sqlite:///seawall.db"
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def resolve_url(url: str | None = None) -> str:
+    return url or os.environ.get("SEAWALL_DB") or DEFAULT_DB_URL
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the web app read while a scan writes; a busy timeout rather than instant
+    # "database is locked" errors when two processes commit at once.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "heads")
+
+
+@lru_cache(maxsize=16)
+def get_engine(url: str | None = None, migrate: bool = True) -> Engine:
+    """Return a process-wide engine for ``url``, migrated to the newest schema."""
+    url = resolve_url(url)
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    kwargs = {}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"timeout": 30}
+    engine = create_engine(url, future=True, **kwargs)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    if migrate:
+        upgrade(url)
+    return engine
+
+
+def session_factory(url: str | None = None) -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(url), expire_on_commit=False, future=True)
+
+
+@contextmanager
+def session_scope(url: str | None = None):
+    """A transaction: commit on success, roll back on any error."""
+    session = session_factory(url)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
