@@ -16,6 +16,13 @@ app = typer.Typer(
 # One module per stage; each defines register(app).  Add a line to add a command group.
 COMMAND_MODULES = [
     "seawall.cli.scan_cmd",
+    "seawall.cli.web_cmd",
+    "seawall.cli.user_cmd",
+    "seawall.cli.case_cmd",
+    "seawall.cli.audit_cmd",
+    "seawall.cli.demo_cmd",
+    "seawall.cli.hashset_cmd",
+    "seawall.cli.match_cmd",
 ]
 
 

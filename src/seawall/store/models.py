@@ -85,6 +85,8 @@ class FileRecord(Base):
     # scan skips what is already recorded and never records a file twice.
     file_key: Mapped[str] = mapped_column(String(1000), nullable=False)
     parent_key: Mapped[str | None] = mapped_column(String(1000))  # containing archive, if any
+    # How the evidence source re-opens the bytes (thumbnails, re-checks); opaque to others.
+    locator: Mapped[object | None] = mapped_column(JSON)
     volume: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     path: Mapped[str] = mapped_column(Text, nullable=False)
     path_bytes: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -1,0 +1,3 @@
+from seawall.cli.app import main
+
+main()

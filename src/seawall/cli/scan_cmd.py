@@ -1,0 +1,206 @@
+"""``seawall scan``, ``seawall files``, ``seawall export`` and ``seawall demo``."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from seawall.cli.common import CaseOption, DbOption, console, fail
+
+
+class RichProgress:
+    """Two bars: files and bytes, with rate and ETA."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.files_task = None
+        self.bytes_task = None
+        self.list_task = progress.add_task("listing", total=None, unit="files")
+
+    def listing(self, files: int, size: int) -> None:
+        self.progress.update(self.list_task, completed=files,
+                             description=f"listing ({files} files)")
+
+    def start(self, total_files: int, total_bytes: int) -> None:
+        self.progress.remove_task(self.list_task)
+        self.files_task = self.progress.add_task("files", total=total_files, kind="files")
+        self.bytes_task = self.progress.add_task("bytes", total=max(total_bytes, 1), kind="bytes")
+
+    def advance(self, files: int, nbytes: int) -> None:
+        self.progress.advance(self.files_task, files)
+        self.progress.advance(self.bytes_task, nbytes)
+
+
+def _summary_table(summary, db_url) -> Table:
+    from sqlalchemy import func, select
+
+    from seawall.store.db import session_scope
+    from seawall.store.models import FileRecord
+
+    table = Table(title=f"Exhibit {summary.exhibit} (case {summary.case})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    with session_scope(db_url) as session:
+        rows = session.execute(
+            select(FileRecord.media_class, func.count(),
+                   func.coalesce(func.sum(FileRecord.size), 0))
+            .where(FileRecord.exhibit_id == summary.exhibit_id).group_by(FileRecord.media_class)
+        ).all()
+        deleted = session.scalar(select(func.count()).where(
+            FileRecord.exhibit_id == summary.exhibit_id, FileRecord.allocated.is_(False)))
+    total_files = sum(r[1] for r in rows)
+    total_bytes = sum(r[2] for r in rows)
+    table.add_row("file records", str(total_files))
+    table.add_row("bytes", f"{total_bytes:,}")
+    table.add_row("deleted (recovered)", str(deleted))
+    for media_class, count, size in sorted(rows, key=lambda r: str(r[0])):
+        table.add_row(f"  {media_class or 'unread'}", f"{count} ({size:,} B)")
+    table.add_row("read this run", f"{summary.files_scanned} entries, {summary.bytes_read:,} B")
+    if summary.files_skipped:
+        table.add_row("already recorded (resumed)", str(summary.files_skipped))
+    table.add_row("errors", str(summary.errors))
+    return table
+
+
+def scan(
+    exhibit: list[Path] = typer.Argument(..., help="Folder, file or disk image (all segments "
+                                         "of one image, or just the first: .E01/.001)."),
+    case: str = CaseOption,
+    exhibit_id: str = typer.Option(None, "--exhibit-id", help="Exhibit reference (default: "
+                                   "the file or folder name)."),
+    workers: int = typer.Option(0, "--workers", help="Worker processes (default: all cores)."),
+    snapshots: bool = typer.Option(False, "--snapshots", help="Also scan Windows shadow copies."),
+    full_pdq: bool = typer.Option(False, "--full-pdq", help="PDQ at full resolution (slower; "
+                                  "no reduced-size JPEG decode)."),
+    no_archives: bool = typer.Option(False, "--no-archives", help="Do not expand archives."),
+    match: bool = typer.Option(True, "--match/--no-match", help="Match against hash sets after "
+                               "the scan when any are imported."),
+    batch_size: int = typer.Option(64, "--batch-size", help="Files per work unit (and per "
+                                   "database transaction)."),
+    db: str = DbOption,
+) -> None:
+    """Scan an exhibit: list every file (incl. deleted), hash it, store the records."""
+    from seawall.evidence.base import EvidenceError
+    from seawall.scan.pipeline import scan_exhibit
+    from seawall.scan.worker import WorkerOptions
+
+    for p in exhibit:
+        if not p.exists() and not p.is_symlink():
+            fail(f"{p}: no such file or folder")
+    options = WorkerOptions(fast_pdq=not full_pdq, expand_archives=not no_archives)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
+                  console=console, transient=False) as progress:
+        try:
+            summary = scan_exhibit([str(p) for p in exhibit], case, exhibit_reference=exhibit_id,
+                                   db_url=db, workers=workers or None, options=options,
+                                   snapshots=snapshots, progress=RichProgress(progress),
+                                   batch_files=max(1, batch_size))
+        except (EvidenceError, ValueError) as exc:
+            fail(str(exc))
+    console.print(_summary_table(summary, db))
+    for warning in summary.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    if match:
+        _match_after_scan(case, db)
+
+
+def _match_after_scan(case: str, db: str | None) -> None:
+    try:
+        from seawall.matching import service
+    except ImportError:
+        return
+    from seawall.store.db import session_scope
+
+    with session_scope(db) as session:
+        if service.has_hashsets(session):
+            result = service.match_case(session, case)
+            console.print(f"matched against hash sets: {result}")
+
+
+FILE_FIELDS = ["exhibit", "volume", "path", "inode", "allocated", "size", "md5", "sha1",
+               "sha256", "media_type", "pdq", "pdq_quality", "category", "error"]
+
+
+def files(
+    case: str = CaseOption,
+    fmt: str = typer.Option("tsv", "--format", help="tsv or json."),
+    db: str = DbOption,
+) -> None:
+    """List the file records of a case."""
+    from seawall.scan.listing import file_dict, find_case, iter_files
+    from seawall.store.db import session_scope
+
+    if fmt not in ("tsv", "json"):
+        fail("--format must be tsv or json")
+    with session_scope(db) as session:
+        if find_case(session, case) is None:
+            fail(f"no case {case!r}")
+        pairs = list(iter_files(session, case))
+        rows = [file_dict(e, r) for e, r in pairs]
+        _add_match_results(session, rows, [r.id for _, r in pairs])
+    if fmt == "json":
+        json.dump(rows, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return
+    writer = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
+    writer.writerow(FILE_FIELDS)
+    for row in rows:
+        writer.writerow(["" if row.get(k) is None else row.get(k) for k in FILE_FIELDS])
+
+
+def _add_match_results(session, rows: list[dict], file_ids: list[int]) -> None:
+    try:
+        from seawall.matching import service
+    except ImportError:
+        service = None
+    results = service.file_results(session, file_ids) if service else {}
+    for row, file_id in zip(rows, file_ids, strict=True):
+        found = results.get(file_id) or {}
+        row["category"] = found.get("category")
+        row["known_benign"] = bool(found.get("known_benign", False))
+        row["matches"] = found.get("matches", [])
+
+
+def export(
+    case: str = CaseOption,
+    fmt: str = typer.Option(..., "--format", help="Export format (dfxml, ...)."),
+    out: Path = typer.Option(..., "--out", help="Output file."),
+    dialect: str = typer.Option("UK", "--dialect", help="VICS dialect (UK or US)."),
+    db: str = DbOption,
+) -> None:
+    """Export a case's records in an interchange format."""
+    from seawall.exports import registry
+    from seawall.store.db import session_scope
+
+    try:
+        exporter = registry.get(fmt)
+    except KeyError:
+        fail(f"unknown export format {fmt!r}; known: {', '.join(registry.names())}")
+    with session_scope(db) as session:
+        from seawall.scan.listing import find_case
+
+        if find_case(session, case) is None:
+            fail(f"no case {case!r}")
+        count = exporter(session, case, out, dialect=dialect)
+    console.print(f"wrote {out} ({count} records, {fmt})")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(scan)
+    app.command()(files)
+    app.command()(export)

@@ -1,0 +1,1 @@
+"""Interchange exports (DFXML, VICS, CASE/UCO), one module per format."""

@@ -1,0 +1,1 @@
+"""The scan pipeline: evidence -> hashing -> store, in parallel, resumable."""

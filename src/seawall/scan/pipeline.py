@@ -1,0 +1,276 @@
+"""Scan one exhibit: list its files, hash them in parallel, store the records.
+
+Resumability: every file has a stable ``file_key``.  Records of one top-level entry (the file
+and any archive members inside it) are committed in one transaction, and a rerun of the same
+scan skips keys already stored, so a scan killed at any point and started again ends with
+the same records as one that was never interrupted: nothing lost, nothing doubled.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import signal
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from importlib import metadata
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from seawall import __version__
+from seawall.evidence import registry
+from seawall.evidence.base import FileEntry
+from seawall.scan.worker import EntryResult, WorkerOptions, init_worker, process_batch
+from seawall.store.db import session_factory
+from seawall.store.models import Case, Exhibit, FileRecord, VideoFrame, utcnow
+
+FILE_COLUMNS = {c.name for c in FileRecord.__table__.columns} - {"id", "exhibit_id"}
+DEPENDENCIES = ("dfvfs", "pytsk3", "libewf-python", "pdqhash", "vpdq", "pillow", "numpy",
+                "SQLAlchemy")
+
+
+@dataclass
+class ScanSummary:
+    case: str
+    exhibit: str
+    exhibit_id: int
+    files_total: int = 0  # top-level entries listed
+    files_scanned: int = 0  # entries hashed in this run
+    files_skipped: int = 0  # already recorded by an earlier, interrupted run
+    records_written: int = 0  # incl. archive members
+    bytes_read: int = 0
+    errors: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+class ProgressSink:
+    """Receives progress; the CLI renders it with Rich, tests ignore it."""
+
+    def listing(self, files: int, size: int) -> None: ...
+
+    def start(self, total_files: int, total_bytes: int) -> None: ...
+
+    def advance(self, files: int, nbytes: int) -> None: ...
+
+
+def dependency_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in DEPENDENCIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+def get_or_create_case(session: Session, reference: str, scheme: str = "uk") -> Case:
+    case = session.scalar(select(Case).where(Case.reference == reference))
+    if case is None:
+        case = Case(reference=reference, scheme=scheme)
+        session.add(case)
+        session.flush()
+    return case
+
+
+def _batches(entries: list[FileEntry], max_files: int, max_bytes: int) -> Iterator[list]:
+    batch: list[FileEntry] = []
+    size = 0
+    for entry in entries:
+        batch.append(entry)
+        size += entry.size or 0
+        if len(batch) >= max_files or size >= max_bytes:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _fault_point(stage: str) -> None:
+    """Fault injection for the resumability tests: SEAWALL_FAULT=STAGE:N kills this process
+    with SIGKILL the N-th time STAGE is reached (never set in normal use)."""
+    spec = os.environ.get("SEAWALL_FAULT")
+    if not spec:
+        return
+    want, _, count = spec.partition(":")
+    if want != stage:
+        return
+    _FAULT_COUNTS[stage] = _FAULT_COUNTS.get(stage, 0) + 1
+    if _FAULT_COUNTS[stage] >= int(count or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+_FAULT_COUNTS: dict[str, int] = {}
+
+
+def _store(session: Session, exhibit_id: int, results: list[EntryResult]) -> int:
+    """Write the records of finished entries in one transaction; returns rows written."""
+    _fault_point("before_store")
+    rows = 0
+    for result in results:
+        for rec in result.records:
+            frames = rec.get("frames") or []
+            values = {k: v for k, v in rec.items() if k in FILE_COLUMNS}
+            values["exhibit_id"] = exhibit_id
+            file_id = session.execute(insert(FileRecord).values(**values)
+                                      .returning(FileRecord.id)).scalar_one()
+            if frames:
+                session.execute(insert(VideoFrame), [dict(f, file_id=file_id) for f in frames])
+            rows += 1
+    _fault_point("mid_transaction")
+    session.commit()
+    _fault_point("after_commit")
+    return rows
+
+
+def scan_exhibit(
+    paths: list[str],
+    case_reference: str,
+    *,
+    exhibit_reference: str | None = None,
+    db_url: str | None = None,
+    workers: int | None = None,
+    options: WorkerOptions | None = None,
+    snapshots: bool = False,
+    progress: ProgressSink | None = None,
+    batch_files: int = 64,
+    batch_bytes: int = 64 << 20,
+    stop_after: Callable[[int], bool] | None = None,
+) -> ScanSummary:
+    """Scan the exhibit made of ``paths`` into the database; resume if already started."""
+    paths = [os.path.abspath(p) for p in paths]
+    progress = progress or ProgressSink()
+    workers = workers or max(1, os.cpu_count() or 1)
+    source_cls = registry.detect(paths)
+    source_options: tuple = ()
+    if source_cls.NAME == "disk_image" and snapshots:
+        source_options = (("snapshots", True),)
+    options = options or WorkerOptions()
+    options = WorkerOptions(**{**options.__dict__, "source_options": source_options})
+    exhibit_reference = exhibit_reference or os.path.basename(paths[0].rstrip("/")) or paths[0]
+
+    session = session_factory(db_url)()
+    try:
+        case = get_or_create_case(session, case_reference)
+        exhibit = session.scalar(select(Exhibit).where(Exhibit.case_id == case.id,
+                                                       Exhibit.reference == exhibit_reference))
+        source = source_cls(paths, **dict(source_options))
+        if exhibit is None:
+            exhibit = Exhibit(case_id=case.id, reference=exhibit_reference,
+                              source_kind=source_cls.NAME, identity={},
+                              scan_started=utcnow(), status="scanning")
+            session.add(exhibit)
+        elif exhibit.identity.get("paths") and exhibit.identity["paths"] != paths:
+            raise ValueError(
+                f"exhibit {exhibit_reference!r} of case {case_reference!r} was scanned from "
+                f"{exhibit.identity['paths']}, not {paths}; choose another --exhibit-id")
+        exhibit.identity = {**source.describe(), "paths": paths}
+        exhibit.tool_version = __version__
+        exhibit.versions = dependency_versions()
+        exhibit.status = "scanning"
+        exhibit.scan_finished = None
+        session.commit()
+        summary = ScanSummary(case=case_reference, exhibit=exhibit_reference,
+                              exhibit_id=exhibit.id,
+                              warnings=list(exhibit.identity.get("warnings", [])))
+
+        done = set(session.scalars(select(FileRecord.file_key).where(
+            FileRecord.exhibit_id == exhibit.id, FileRecord.parent_key.is_(None))))
+        pending: list[FileEntry] = []
+        listed_bytes = 0
+        for entry in source.iter_entries():
+            summary.files_total += 1
+            if entry.file_key in done:
+                summary.files_skipped += 1
+                continue
+            pending.append(entry)
+            listed_bytes += entry.size or 0
+            if summary.files_total % 1000 == 0:
+                progress.listing(summary.files_total, listed_bytes)
+        source.close()
+        progress.start(len(pending), listed_bytes)
+
+        batches = _batches(pending, batch_files, batch_bytes)
+        _run_batches(session, exhibit.id, paths, source_cls.NAME, batches, options, workers,
+                     progress, summary, stop_after)
+
+        exhibit.status = "complete"
+        exhibit.scan_finished = utcnow()
+        session.commit()
+        summary.errors = session.query(FileRecord).filter(
+            FileRecord.exhibit_id == exhibit.id, FileRecord.error.is_not(None)).count()
+        return summary
+    finally:
+        session.close()
+
+
+def _run_batches(session, exhibit_id, paths, kind, batches, options, workers, progress,
+                 summary, stop_after) -> None:
+    def consume(results: list[EntryResult]) -> None:
+        summary.records_written += _store(session, exhibit_id, results)
+        nbytes = sum(r.bytes_read for r in results)
+        summary.files_scanned += len(results)
+        summary.bytes_read += nbytes
+        progress.advance(len(results), nbytes)
+        if stop_after and stop_after(summary.files_scanned):
+            raise KeyboardInterrupt("stop_after")
+
+    if os.environ.get("SEAWALL_INLINE") == "1":  # debugging: no subprocesses
+        for batch in batches:
+            consume(process_batch(tuple(paths), kind, batch, options))
+        return
+    # Bounded number of batches in flight: memory stays flat however large the exhibit.
+    max_in_flight = workers * 3
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
+    in_flight: dict[Future, list[FileEntry]] = {}
+    try:
+        exhausted = False
+        while True:
+            while not exhausted and len(in_flight) < max_in_flight:
+                batch = next(batches, None)
+                if batch is None:
+                    exhausted = True
+                    break
+                in_flight[pool.submit(process_batch, tuple(paths), kind, batch, options)] = batch
+            if not in_flight:
+                break
+            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            crashed: list[FileEntry] = []
+            for future in finished:
+                batch = in_flight.pop(future)
+                try:
+                    consume(future.result())
+                except BrokenProcessPool:
+                    crashed.extend(batch)
+            if crashed:
+                # A native library died on some file (hostile input).  Every batch still in
+                # the broken pool is lost too: redo them one file at a time in isolation.
+                for batch in in_flight.values():
+                    crashed.extend(batch)
+                in_flight.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                for entry in crashed:
+                    consume([_isolated(paths, kind, entry, options)])
+                pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _isolated(paths, kind, entry: FileEntry, options: WorkerOptions) -> EntryResult:
+    """Process one entry in a throw-away process; a crash becomes that file's error."""
+    with ProcessPoolExecutor(max_workers=1, initializer=init_worker) as solo:
+        try:
+            return solo.submit(process_batch, tuple(paths), kind, [entry], options).result()[0]
+        except BrokenProcessPool:
+            record = _crash_record(entry)
+            return EntryResult(entry.file_key, [record], 0)
+
+
+def _crash_record(entry: FileEntry) -> dict:
+    from seawall.scan.worker import base_record
+
+    record = base_record(entry)
+    record["error"] = "worker process crashed while reading this file (hostile or corrupt data)"
+    return record

@@ -1,0 +1,172 @@
+"""Work done for one batch of file entries, in whichever process runs it.
+
+A batch is a list of :class:`FileEntry` of one exhibit.  The worker re-opens the exhibit
+itself (evidence sources are per process and never pickled), reads each file once, and
+returns plain-dict records: one for the file, plus one per archive member found inside it.
+The same function serves the local process pool and Dask workers.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from typing import BinaryIO
+
+from seawall.evidence import registry
+from seawall.evidence.archive_source import ArchiveLimits, iter_archive_members
+from seawall.evidence.base import EvidenceSource, FileEntry
+from seawall.hashing.content import analyse_stream
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    fast_pdq: bool = True
+    video_seconds_per_hash: float = 1.0
+    expand_archives: bool = True
+    archive_limits: ArchiveLimits = field(default_factory=ArchiveLimits)
+    source_options: tuple = ()  # (key, value) pairs passed to the evidence source
+
+
+@dataclass
+class EntryResult:
+    """All records produced by one top-level entry; stored together in one transaction so a
+    resumed scan never sees half an archive."""
+
+    file_key: str
+    records: list[dict]
+    bytes_read: int
+
+
+_SOURCES: dict[tuple, EvidenceSource] = {}
+
+
+def _source(paths: tuple[str, ...], kind: str, source_options: tuple) -> EvidenceSource:
+    key = (paths, kind, source_options)
+    src = _SOURCES.get(key)
+    if src is None:
+        src = registry.source_class(kind)(list(paths), **dict(source_options))
+        _SOURCES[key] = src
+    return src
+
+
+def base_record(entry: FileEntry) -> dict:
+    rec = {k: v for k, v in asdict(entry).items() if k not in ("extra",)}
+    rec["frames"] = []
+    for name in ("md5", "sha1", "sha256", "media_type", "media_class", "pdq", "pdq_quality",
+                 "pdq_dihedral", "pdq_method", "width", "height", "exif"):
+        rec[name] = None
+    rec["extension_mismatch"] = False
+    return rec
+
+
+def _analyse(entry: FileEntry, stream: BinaryIO, options: WorkerOptions, depth: int,
+             out: list[dict]) -> int:
+    """Hash one stream into a record appended to ``out``; recurse into archives."""
+    rec = base_record(entry)
+    out.append(rec)
+    result = analyse_stream(stream, os.path.basename(entry.path), fast_pdq=options.fast_pdq,
+                            video_seconds_per_hash=options.video_seconds_per_hash,
+                            keep_archives=options.expand_archives)
+    try:
+        rec.update(
+            size=result.size if result.size is not None else entry.size,
+            md5=result.md5, sha1=result.sha1, sha256=result.sha256,
+            media_type=result.mime, media_class=result.media_class,
+            extension_mismatch=bool(result.extension_mismatch),
+            pdq=result.pdq, pdq_quality=result.pdq_quality,
+            pdq_dihedral=" ".join(result.pdq_dihedral) if result.pdq_dihedral else None,
+            pdq_method=result.pdq_method, width=result.width, height=result.height,
+            exif=result.exif,
+            frames=[{"frame_number": f.frame_number, "timestamp": f.timestamp, "pdq": f.pdq,
+                     "quality": f.quality} for f in result.frames],
+        )
+        errors = [e for e in (entry.error, result.error) if e]
+        nbytes = result.size or 0
+        if options.expand_archives and result.archive_kind:
+            retained = result.open_retained()
+            if retained is not None:
+                try:
+                    nbytes += _expand(entry, retained, result.archive_kind, options, depth, out,
+                                      errors)
+                finally:
+                    retained.close()
+        rec["error"] = "; ".join(errors) if errors else None
+        return nbytes
+    finally:
+        result.release()
+
+
+def _expand(entry: FileEntry, stream: BinaryIO, kind: str, options: WorkerOptions, depth: int,
+            out: list[dict], errors: list[str]) -> int:
+    nbytes = 0
+    try:
+        for member, member_stream in iter_archive_members(stream, entry, kind,
+                                                          options.archive_limits, depth + 1):
+            if member_stream is None:
+                out.append(base_record(member))
+                continue
+            try:
+                nbytes += _analyse(member, member_stream, options, depth + 1, out)
+            finally:
+                member_stream.close()
+    except Exception as exc:  # a broken archive never stops the scan
+        errors.append(f"archive error: {exc}")
+    return nbytes
+
+
+def process_entry(source: EvidenceSource, entry: FileEntry, options: WorkerOptions) -> EntryResult:
+    records: list[dict] = []
+    if entry.error or entry.kind == "symlink" or entry.extra.get("no_content"):
+        records.append(base_record(entry))
+        return EntryResult(entry.file_key, records, 0)
+    try:
+        stream = source.open(entry.locator)
+    except Exception as exc:
+        rec = base_record(entry)
+        rec["error"] = f"cannot open: {exc}"
+        return EntryResult(entry.file_key, [rec], 0)
+    try:
+        nbytes = _analyse(entry, stream, options, 0, records)
+    except Exception as exc:  # last line of defence: one file never stops the scan
+        rec = base_record(entry)
+        rec["error"] = f"{type(exc).__name__}: {exc}"
+        records = [rec]
+        nbytes = 0
+    finally:
+        stream.close()
+    return EntryResult(entry.file_key, records, nbytes)
+
+
+def init_worker() -> None:
+    """Pool initializer: die with the parent.  A scan killed with SIGKILL must not leave
+    orphaned workers reading evidence (and holding its terminal) forever."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+    # FAT stores local times of an unknown zone; TSK converts them with the process zone.
+    # UTC makes the stored value reproducible whatever the examiner's machine is set to.
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    parent = os.getppid()
+
+    def watch() -> None:  # portable fallback for systems without prctl
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def process_batch(paths: tuple[str, ...], kind: str, entries: list[FileEntry],
+                  options: WorkerOptions) -> list[EntryResult]:
+    """Entry point for pool and Dask workers."""
+    source = _source(tuple(paths), kind, options.source_options)
+    return [process_entry(source, entry, options) for entry in entries]

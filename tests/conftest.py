@@ -1,0 +1,72 @@
+"""Shared fixtures: paths to ../shared test data and benign synthetic exhibits."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+IMAGES = SHARED / "testdata" / "images"
+
+
+def shared_path(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared test data missing: {path}")
+    return path
+
+
+def synthetic_picture(seed: int, size=(320, 240)) -> Image.Image:
+    """A benign abstract picture: gradient background with coloured shapes."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    x = np.linspace(0, 1, w)[None, :, None]
+    y = np.linspace(0, 1, h)[:, None, None]
+    base = rng.uniform(0, 255, 3)[None, None, :] * x + rng.uniform(0, 255, 3)[None, None, :] * y
+    img = Image.fromarray(np.clip(base, 0, 255).astype("uint8"), "RGB")
+    draw = ImageDraw.Draw(img)
+    for _ in range(6):
+        x0, y0 = rng.integers(0, w - 20), rng.integers(0, h - 20)
+        x1, y1 = x0 + rng.integers(10, w // 2), y0 + rng.integers(10, h // 2)
+        colour = tuple(int(c) for c in rng.integers(0, 255, 3))
+        if rng.random() < 0.5:
+            draw.ellipse([x0, y0, x1, y1], fill=colour)
+        else:
+            draw.rectangle([x0, y0, x1, y1], fill=colour)
+    return img
+
+
+def picture_bytes(seed: int, fmt: str = "JPEG", size=(320, 240)) -> bytes:
+    buf = io.BytesIO()
+    synthetic_picture(seed, size).save(buf, fmt)
+    return buf.getvalue()
+
+
+@pytest.fixture()
+def folder_exhibit(tmp_path: Path) -> Path:
+    """A small benign exhibit folder with the awkward cases a real seizure has."""
+    root = tmp_path / "exhibit"
+    (root / "DCIM" / "100PHONE").mkdir(parents=True)
+    (root / "Documents").mkdir()
+    for i in range(6):
+        (root / "DCIM" / "100PHONE" / f"IMG_{i:04d}.jpg").write_bytes(picture_bytes(i))
+    (root / "DCIM" / "copy_of_IMG_0000.jpg").write_bytes(picture_bytes(0))  # exact duplicate
+    (root / "Documents" / "drawing.png").write_bytes(picture_bytes(10, "PNG"))
+    (root / "Documents" / "notes.txt").write_text("shopping list\nmilk\n")
+    (root / "Documents" / "holiday.doc").write_bytes(picture_bytes(11))  # lying extension
+    (root / "Documents" / "empty.bin").write_bytes(b"")
+    (root / "Documents" / "broken.jpg").write_bytes(picture_bytes(12)[:700])  # truncated
+    with zipfile.ZipFile(root / "Documents" / "album.zip", "w") as zf:
+        zf.writestr("inner/pic_a.jpg", picture_bytes(20))
+        zf.writestr("../escape.jpg", picture_bytes(21))  # path traversal name, never extracted
+    os.symlink("..", root / "DCIM" / "loop")  # symlink loop
+    os.mkfifo(root / "Documents" / "pipe")  # FIFO: must be skipped, not opened
+    (root / os.fsdecode(b"caf\xe9-latin1.jpg")).write_bytes(picture_bytes(30))  # non-UTF-8
+    return root
