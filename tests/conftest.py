@@ -70,3 +70,43 @@ def folder_exhibit(tmp_path: Path) -> Path:
     os.mkfifo(root / "Documents" / "pipe")  # FIFO: must be skipped, not opened
     (root / os.fsdecode(b"caf\xe9-latin1.jpg")).write_bytes(picture_bytes(30))  # non-UTF-8
     return root
+
+
+# --- database back-ends ------------------------------------------------------------------
+# Every test that needs a database takes the ``db_url`` fixture.  By default it is a fresh
+# SQLite file; with SEAWALL_TEST_BACKEND=postgresql (CI's second pass) it is a fresh database
+# on the server at SEAWALL_TEST_PG_URL, dropped afterwards.
+
+
+def _pg_admin_url() -> str:
+    return os.environ.get("SEAWALL_TEST_PG_URL",
+                          "postgresql://seawall_test:seawall_test@127.0.0.1:5432/postgres")
+
+
+def test_backend() -> str:
+    return os.environ.get("SEAWALL_TEST_BACKEND", "sqlite")
+
+
+test_backend.__test__ = False  # not a test, despite its name
+
+
+@pytest.fixture()
+def db_url(tmp_path: Path):
+    if test_backend() != "postgresql":
+        yield f"sqlite:///{tmp_path / 'seawall-test.db'}"
+        return
+    import uuid
+
+    import psycopg
+
+    admin = _pg_admin_url()
+    name = f"seawall_t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = admin.rsplit("/", 1)[0] + "/" + name
+    yield url
+    from seawall.store.db import dispose_engine
+
+    dispose_engine(url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

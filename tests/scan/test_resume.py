@@ -54,8 +54,8 @@ def reference(exhibit: Path, tmp_path_factory) -> list[tuple]:
 
 @pytest.mark.parametrize("fault", ["before_store:1", "mid_transaction:3", "after_commit:5",
                                    "mid_transaction:20", "after_commit:28"])
-def test_kill_and_resume(exhibit: Path, reference: list[tuple], tmp_path: Path, fault: str):
-    db = f"sqlite:///{tmp_path / 'resume.db'}"
+def test_kill_and_resume(exhibit: Path, reference: list[tuple], db_url: str, fault: str):
+    db = db_url
     killed = seawall("scan", str(exhibit), "--case", "R", "--db", db, "--workers", "1",
                      "--no-match", "--batch-size", "1", env={"SEAWALL_FAULT": fault})
     assert killed.returncode == -9, (killed.returncode, killed.stderr[-2000:])
@@ -73,8 +73,8 @@ def test_kill_and_resume(exhibit: Path, reference: list[tuple], tmp_path: Path, 
     assert records(db) == reference
 
 
-def test_kill_with_worker_pool_and_resume(exhibit: Path, reference, tmp_path: Path):
-    db = f"sqlite:///{tmp_path / 'pool.db'}"
+def test_kill_with_worker_pool_and_resume(exhibit: Path, reference, db_url: str):
+    db = db_url
     killed = seawall("scan", str(exhibit), "--case", "R", "--db", db, "--workers", "2",
                      "--no-match", "--batch-size", "2", env={"SEAWALL_FAULT": "after_commit:1"})
     assert killed.returncode == -9

@@ -7,8 +7,8 @@ import json
 import os
 from pathlib import Path
 
-import pdqhash
 import numpy as np
+import pdqhash
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -43,8 +43,8 @@ def scan_json(exhibit: Path, db: str, *extra: str) -> list[dict]:
     return json.loads(run("files", "--case", "C1", "--db", db, "--format", "json"))
 
 
-def test_folder_scan_records_every_file(folder_exhibit: Path, tmp_path: Path):
-    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+def test_folder_scan_records_every_file(folder_exhibit: Path, tmp_path: Path, db_url: str):
+    db = db_url
     before = snapshot(folder_exhibit)
     rows = scan_json(folder_exhibit, db, "--workers", "2")
     assert snapshot(folder_exhibit) == before, "the scan modified the exhibit"
@@ -93,10 +93,10 @@ def test_folder_scan_records_every_file(folder_exhibit: Path, tmp_path: Path):
     assert any("\\xe9" in r["path"] for r in rows)
 
 
-def test_dfxml_export(folder_exhibit: Path, tmp_path: Path):
+def test_dfxml_export(folder_exhibit: Path, tmp_path: Path, db_url: str):
     from lxml import etree
 
-    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    db = db_url
     rows = scan_json(folder_exhibit, db)
     out = tmp_path / "out.dfxml"
     run("export", "--case", "C1", "--format", "dfxml", "--out", str(out), "--db", db)

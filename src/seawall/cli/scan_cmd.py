@@ -89,6 +89,9 @@ def scan(
     no_archives: bool = typer.Option(False, "--no-archives", help="Do not expand archives."),
     match: bool = typer.Option(True, "--match/--no-match", help="Match against hash sets after "
                                "the scan when any are imported."),
+    cluster: str = typer.Option(None, "--cluster", help="Dask scheduler address, e.g. "
+                                "tcp://HOST:8786: run the scan on a Dask cluster whose workers "
+                                "see the exhibit at the same path."),
     batch_size: int = typer.Option(64, "--batch-size", help="Files per work unit (and per "
                                    "database transaction)."),
     db: str = DbOption,
@@ -109,7 +112,7 @@ def scan(
             summary = scan_exhibit([str(p) for p in exhibit], case, exhibit_reference=exhibit_id,
                                    db_url=db, workers=workers or None, options=options,
                                    snapshots=snapshots, progress=RichProgress(progress),
-                                   batch_files=max(1, batch_size))
+                                   batch_files=max(1, batch_size), cluster=cluster)
         except (EvidenceError, ValueError) as exc:
             fail(str(exc))
     console.print(_summary_table(summary, db))

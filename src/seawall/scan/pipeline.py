@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from seawall import __version__
@@ -106,8 +107,23 @@ _FAULT_COUNTS: dict[str, int] = {}
 
 
 def _store(session: Session, exhibit_id: int, results: list[EntryResult]) -> int:
-    """Write the records of finished entries in one transaction; returns rows written."""
+    """Write the records of finished entries in one transaction; returns rows written.
+
+    Another scan of the same exhibit (a second examiner, a rerun task) may have stored some
+    of these entries meanwhile: the unique (exhibit, file_key) constraint refuses the
+    duplicate, and the batch is written again without the entries already there."""
     _fault_point("before_store")
+    try:
+        return _insert(session, exhibit_id, results)
+    except IntegrityError:
+        session.rollback()
+        keys = [r.file_key for r in results]
+        present = set(session.scalars(select(FileRecord.file_key).where(
+            FileRecord.exhibit_id == exhibit_id, FileRecord.file_key.in_(keys))))
+        return _insert(session, exhibit_id, [r for r in results if r.file_key not in present])
+
+
+def _insert(session: Session, exhibit_id: int, results: list[EntryResult]) -> int:
     rows = 0
     for result in results:
         for rec in result.records:
@@ -138,6 +154,8 @@ def scan_exhibit(
     batch_files: int = 64,
     batch_bytes: int = 64 << 20,
     stop_after: Callable[[int], bool] | None = None,
+    cluster: str | None = None,
+    dask_client=None,
 ) -> ScanSummary:
     """Scan the exhibit made of ``paths`` into the database; resume if already started."""
     paths = [os.path.abspath(p) for p in paths]
@@ -193,8 +211,14 @@ def scan_exhibit(
         progress.start(len(pending), listed_bytes)
 
         batches = _batches(pending, batch_files, batch_bytes)
-        _run_batches(session, exhibit.id, paths, source_cls.NAME, batches, options, workers,
-                     progress, summary, stop_after)
+        consume = _consumer(session, exhibit.id, progress, summary, stop_after)
+        if cluster or dask_client is not None:
+            from seawall.scan.distributed import run_on_cluster
+
+            run_on_cluster(cluster, paths, source_cls.NAME, batches, options, consume,
+                           client=dask_client)
+        else:
+            _run_local(paths, source_cls.NAME, batches, options, workers, consume)
 
         exhibit.status = "complete"
         exhibit.scan_finished = utcnow()
@@ -206,8 +230,7 @@ def scan_exhibit(
         session.close()
 
 
-def _run_batches(session, exhibit_id, paths, kind, batches, options, workers, progress,
-                 summary, stop_after) -> None:
+def _consumer(session, exhibit_id, progress, summary, stop_after):
     def consume(results: list[EntryResult]) -> None:
         summary.records_written += _store(session, exhibit_id, results)
         nbytes = sum(r.bytes_read for r in results)
@@ -216,7 +239,10 @@ def _run_batches(session, exhibit_id, paths, kind, batches, options, workers, pr
         progress.advance(len(results), nbytes)
         if stop_after and stop_after(summary.files_scanned):
             raise KeyboardInterrupt("stop_after")
+    return consume
 
+
+def _run_local(paths, kind, batches, options, workers, consume) -> None:
     if os.environ.get("SEAWALL_INLINE") == "1":  # debugging: no subprocesses
         for batch in batches:
             consume(process_batch(tuple(paths), kind, batch, options))

@@ -43,10 +43,19 @@ class EntryResult:
 _SOURCES: dict[tuple, EvidenceSource] = {}
 
 
+def _use_utc() -> None:
+    """FAT stores local times of an unknown zone and TSK converts them with the process's
+    zone: UTC makes the recorded value the same on every examiner's machine and worker."""
+    if os.environ.get("TZ") != "UTC":
+        os.environ["TZ"] = "UTC"
+        time.tzset()
+
+
 def _source(paths: tuple[str, ...], kind: str, source_options: tuple) -> EvidenceSource:
     key = (paths, kind, source_options)
     src = _SOURCES.get(key)
     if src is None:
+        _use_utc()
         src = registry.source_class(kind)(list(paths), **dict(source_options))
         _SOURCES[key] = src
     return src
@@ -150,10 +159,6 @@ def init_worker() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except OSError:
         pass
-    # FAT stores local times of an unknown zone; TSK converts them with the process zone.
-    # UTC makes the stored value reproducible whatever the examiner's machine is set to.
-    os.environ["TZ"] = "UTC"
-    time.tzset()
     parent = os.getppid()
 
     def watch() -> None:  # portable fallback for systems without prctl

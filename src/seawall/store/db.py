@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -45,10 +44,27 @@ def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "heads")
 
 
-@lru_cache(maxsize=16)
+_ENGINES: dict[str, Engine] = {}
+
+
 def get_engine(url: str | None = None, migrate: bool = True) -> Engine:
-    """Return a process-wide engine for ``url``, migrated to the newest schema."""
+    """Return the process-wide engine for ``url``, migrated to the newest schema once."""
     url = resolve_url(url)
+    engine = _ENGINES.get(url)
+    if engine is None:
+        engine = _ENGINES[url] = _create_engine(url, migrate)
+    return engine
+
+
+def dispose_engine(url: str) -> None:
+    """Close every pooled connection to ``url`` (before dropping a test database)."""
+    engine = _ENGINES.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+def _create_engine(url: str, migrate: bool) -> Engine:
+    original = url
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     kwargs = {}
@@ -58,7 +74,7 @@ def get_engine(url: str | None = None, migrate: bool = True) -> Engine:
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
     if migrate:
-        upgrade(url)
+        upgrade(original)
     return engine
 
 

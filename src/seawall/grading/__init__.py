@@ -1,0 +1,1 @@
+"""Grading of unknown media: queue, clusters, dual grading, reveals and welfare counters."""

@@ -1,0 +1,83 @@
+"""The categories a case is graded in, taken from the hash-set scheme files
+(``seawall.hashsets.scheme``), so local grades use the same names as hash-set categories and
+feed ``file_results`` and ``seawall counts`` unchanged.
+
+Graders choose among a scheme's categories except "uncategorised" (which means "known but
+not graded"), most severe first; number keys 1, 2, 3 ... pick them in that order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+NOT_GRADABLE = {"uncategorised"}
+
+
+@dataclass(frozen=True)
+class GradeCategory:
+    code: str
+    label: str
+    severity: int  # the common severity order shared by all schemes: larger is worse
+
+
+# Used only if the scheme files cannot be loaded (same names and severities as shipped).
+_FALLBACK = {
+    "uk": [GradeCategory("A", "Category A", 90), GradeCategory("B", "Category B", 80),
+           GradeCategory("C", "Category C", 70),
+           GradeCategory("not_indecent", "Not indecent / non-pertinent", 0)],
+    "vics-us": [GradeCategory("CAM", "1: Child abuse material", 90),
+                GradeCategory("CEM", "2: Child exploitative / age difficult", 75),
+                GradeCategory("CGI", "3: CGI / animation (child exploitative)", 60),
+                GradeCategory("comparison", "4: Comparison images (non-pertinent)", 1),
+                GradeCategory("non_pertinent", "5: Non-pertinent", 0)],
+}
+_FALLBACK["us"] = _FALLBACK["vics-us"]
+
+
+@lru_cache(maxsize=32)
+def _load(scheme: str) -> tuple[GradeCategory, ...]:
+    try:
+        from seawall.hashsets.scheme import load_scheme
+
+        loaded = load_scheme(scheme)
+    except Exception:  # noqa: BLE001 - missing module or scheme file: use the fallback
+        return tuple(_FALLBACK.get(scheme, _FALLBACK["uk"]))
+    cats = sorted(loaded.categories, key=lambda c: -c.severity)
+    return tuple(GradeCategory(c.name, c.label, c.severity) for c in cats
+                 if c.name not in NOT_GRADABLE)
+
+
+def known_scheme(name: str) -> bool:
+    try:
+        from seawall.hashsets.scheme import load_scheme
+
+        load_scheme(name)
+        return True
+    except Exception:  # noqa: BLE001 - missing module or scheme
+        return name in _FALLBACK
+
+
+def grade_categories(scheme: str) -> list[GradeCategory]:
+    return list(_load(scheme or "uk"))
+
+
+def categories(scheme: str) -> list[tuple[str, str]]:
+    """(code, label) pairs in key order."""
+    return [(c.code, c.label) for c in grade_categories(scheme)]
+
+
+def codes(scheme: str) -> list[str]:
+    return [c.code for c in grade_categories(scheme)]
+
+
+def severity(scheme: str, category: str | None) -> int:
+    """Severity of ``category`` on the common order (0 when unknown).  Categories of another
+    scheme (an indicative match) are looked up in the shipped schemes."""
+    if not category:
+        return 0
+    for name in (scheme, "uk", "vics-us"):
+        for c in grade_categories(name):
+            if c.code == category:
+                return c.severity
+    return 0

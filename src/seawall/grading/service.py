@@ -1,0 +1,401 @@
+"""The grading workflow: queue of unknown media, clusters, dual grading, supervisor
+resolution, reveals and welfare counters.
+
+Only media that no hash set knows are queued: ``seawall.matching.service.file_results`` must
+report no match and not known-benign.  If the matching stage is unavailable the queue is
+empty (``MatchingUnavailable``) rather than exposing graders to media a hash set may know.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from seawall.grading import schemes
+from seawall.store import audit
+from seawall.store.models import Case, Exhibit, FileRecord, utcnow
+from seawall.store.web_models import ExposureDay, FinalGrade, Grade, Reveal, User
+from seawall.web.config import WebSettings
+
+MEDIA_CLASSES = ("image", "video")
+# Gaps between grading actions longer than this are not counted as grading time.
+ACTIVE_GAP = timedelta(minutes=5)
+
+ResultsProvider = Callable[[Session, list[int]], dict]
+# Tests (and tools) may replace the matching lookup; None means seawall.matching.service.
+results_provider: ResultsProvider | None = None
+
+
+class MatchingUnavailable(Exception):
+    """The matching stage is not installed, so unknown media cannot be told apart."""
+
+
+class GradingError(ValueError):
+    """A grading request that cannot be carried out (shown to the user)."""
+
+
+def _file_results(session: Session, file_ids: list[int]) -> dict[int, dict]:
+    provider = results_provider
+    if provider is None:
+        try:
+            from seawall.matching.service import file_results as provider
+        except ImportError as exc:
+            raise MatchingUnavailable("the matching stage is not available") from exc
+    results = provider(session, file_ids)
+    if isinstance(results, dict):
+        return {int(k): v for k, v in results.items()}
+    return {int(r["file_id"]): r for r in results}
+
+
+def _hint(match) -> bool:
+    """A match that cannot decide the category: an untrusted set or another scheme
+    ("indicative"), or a near-miss just outside the matching threshold."""
+    return isinstance(match, dict) and bool(match.get("indicative") or match.get("near_miss"))
+
+
+def _is_unknown(result: dict | None, scheme: str) -> tuple[bool, str | None]:
+    """(unknown?, most severe hinted category) for one file's matching result."""
+    if result is None:
+        return False, None  # no verdict from matching: do not expose a grader to it
+    matches = result.get("matches") or []
+    if (result.get("known_benign") or result.get("category") is not None
+            or not all(_hint(m) for m in matches)):
+        return False, None
+    hinted = [m.get("category") for m in matches if m.get("category")]
+    return True, max(hinted, key=lambda c: schemes.severity(scheme, c), default=None)
+
+
+def hamming(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+@dataclass
+class QueueItem:
+    """One grading decision: a cluster of stacks of exact duplicates."""
+
+    key: str
+    stacks: list[list[FileRecord]]
+    near_miss: str | None = None
+    priority: tuple = field(default=())
+
+    @property
+    def files(self) -> list[FileRecord]:
+        return [f for stack in self.stacks for f in stack]
+
+    @property
+    def representative(self) -> FileRecord:
+        return self.stacks[0][0]
+
+    @property
+    def file_ids(self) -> list[int]:
+        return [f.id for f in self.files]
+
+
+def _active_grades(session: Session, file_ids: Iterable[int]) -> dict[int, list[Grade]]:
+    """Active (not withdrawn) grades per file: the latest per user."""
+    ids = list(file_ids)
+    out: dict[int, dict[int, Grade]] = defaultdict(dict)
+    for start in range(0, len(ids), 500):
+        rows = session.scalars(select(Grade).where(
+            Grade.file_id.in_(ids[start:start + 500]), Grade.withdrawn_at.is_(None))
+            .order_by(Grade.at, Grade.id))
+        for grade in rows:
+            out[grade.file_id][grade.user_id] = grade
+    return {fid: list(by_user.values()) for fid, by_user in out.items()}
+
+
+def _case_media(session: Session, case: Case) -> list[FileRecord]:
+    return list(session.scalars(
+        select(FileRecord).join(Exhibit, FileRecord.exhibit_id == Exhibit.id)
+        .where(Exhibit.case_id == case.id, FileRecord.media_class.in_(MEDIA_CLASSES),
+               FileRecord.error.is_(None))
+        .order_by(FileRecord.id)))
+
+
+def build_queue(session: Session, case: Case, user: User, settings: WebSettings
+                ) -> list[QueueItem]:
+    """The user's queue for ``case``, most urgent first: near-misses (and indicative matches)
+    of severe known material, then larger clusters.  Excludes files already final, disputed,
+    or graded by this user."""
+    media = _case_media(session, case)
+    if not media:
+        return []
+    results = _file_results(session, [f.id for f in media])
+    finals = set(session.scalars(select(FinalGrade.file_id).where(FinalGrade.case_id == case.id)))
+    grades = _active_grades(session, [f.id for f in media])
+    near: dict[int, str | None] = {}
+    pending: list[FileRecord] = []
+    for record in media:
+        unknown, near_miss = _is_unknown(results.get(record.id), case.scheme)
+        if not unknown or record.id in finals:
+            continue
+        file_grades = grades.get(record.id, [])
+        if any(g.user_id == user.id for g in file_grades):
+            continue
+        if len({g.category for g in file_grades}) > 1:
+            continue  # disputed: waiting for a supervisor
+        near[record.id] = near_miss
+        pending.append(record)
+
+    # Exact duplicates stack (same SHA-256, else MD5); each stack then joins a PDQ cluster.
+    stacks: dict[str, list[FileRecord]] = {}
+    for record in pending:
+        stacks.setdefault(record.sha256 or record.md5 or f"id:{record.id}", []).append(record)
+    stack_list = list(stacks.values())
+    parent = list(range(len(stack_list)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    # Quadratic in the number of PDQ-hashed stacks; fine for a case's unknown media
+    # (thousands).  A FAISS binary index would replace this for very large cases.
+    hashed = [(i, s[0].pdq) for i, s in enumerate(stack_list) if s[0].pdq_eligible]
+    for a in range(len(hashed)):
+        for b in range(a + 1, len(hashed)):
+            if hamming(hashed[a][1], hashed[b][1]) <= settings.pdq_cluster_threshold:
+                parent[find(hashed[a][0])] = find(hashed[b][0])
+    clusters: dict[int, list[list[FileRecord]]] = defaultdict(list)
+    for i, stack in enumerate(stack_list):
+        clusters[find(i)].append(stack)
+
+    items = []
+    for member_stacks in clusters.values():
+        member_stacks.sort(key=lambda s: (-len(s), s[0].id))
+        files = [f for s in member_stacks for f in s]
+        near_cats = [near[f.id] for f in files if near.get(f.id)]
+        worst = max(near_cats, key=lambda c: schemes.severity(case.scheme, c), default=None)
+        item = QueueItem(key=f"c{min(f.id for f in files)}", stacks=member_stacks,
+                         near_miss=worst)
+        item.priority = (-(schemes.severity(case.scheme, worst) + 1 if worst else 0),
+                         -len(files), files[0].id)
+        items.append(item)
+    items.sort(key=lambda it: it.priority)
+    return items
+
+
+def _required(settings: WebSettings, categories: Iterable[str]) -> int:
+    return max((settings.graders_required.get(c, 1) for c in categories), default=1)
+
+
+def _finalise(session: Session, settings: WebSettings, case: Case, file_id: int) -> str:
+    """Make a file's grade final if its graders agree and are enough; returns its state."""
+    grades = _active_grades(session, [file_id]).get(file_id, [])
+    cats = {g.category for g in grades}
+    if len(cats) > 1:
+        return "disputed"
+    if grades and len(grades) >= _required(settings, cats):
+        names = session.scalars(select(User.username).where(
+            User.id.in_([g.user_id for g in grades])).order_by(User.username)).all()
+        session.add(FinalGrade(case_id=case.id, file_id=file_id, category=cats.pop(),
+                               method="consensus", decided_by=",".join(names)[:200]))
+        return "final"
+    return "pending"
+
+
+def _case_files(session: Session, case: Case, file_ids: list[int]) -> list[FileRecord]:
+    ids = sorted(set(file_ids))
+    if not ids:
+        raise GradingError("no files given")
+    records = list(session.scalars(
+        select(FileRecord).join(Exhibit, FileRecord.exhibit_id == Exhibit.id)
+        .where(Exhibit.case_id == case.id, FileRecord.id.in_(ids),
+               FileRecord.media_class.in_(MEDIA_CLASSES))))
+    if len(records) != len(ids):
+        raise GradingError("some files are not media of this case")
+    return records
+
+
+def submit_grade(session: Session, settings: WebSettings, case: Case, user: User,
+                 file_ids: list[int], category: str) -> dict:
+    """Grade files (one decision, e.g. a whole cluster) and audit it.  Caller commits."""
+    if category not in schemes.codes(case.scheme):
+        raise GradingError(f"unknown category {category!r} for scheme {case.scheme}")
+    reason = paused_reason(session, user)
+    if reason:
+        raise GradingError(reason)
+    records = _case_files(session, case, file_ids)
+    ids = [r.id for r in records]
+    if session.scalar(select(func.count(FinalGrade.id)).where(FinalGrade.file_id.in_(ids))):
+        raise GradingError("some of these files already have a final grade")
+    if session.scalar(select(func.count(Grade.id)).where(
+            Grade.file_id.in_(ids), Grade.user_id == user.id, Grade.withdrawn_at.is_(None))):
+        raise GradingError("you have already graded some of these files")
+    now = utcnow()
+    seconds = _active_seconds(session, user, now)
+    decision = uuid.uuid4().hex
+    for record in records:
+        session.add(Grade(case_id=case.id, file_id=record.id, user_id=user.id,
+                          category=category, decision=decision, at=now))
+    session.flush()
+    states = {fid: _finalise(session, settings, case, fid) for fid in ids}
+    counters = _exposure(session, user.id, now, category)
+    counters.items_graded += len(ids)
+    counters.seconds_grading += seconds
+    audit.record(session, user.username, "grade", case=case.reference,
+                 target=",".join(map(str, ids))[:1000],
+                 details={"category": category, "files": ids, "decision": decision})
+    return {"decision": decision, "states": states}
+
+
+def undo_last(session: Session, case: Case, user: User) -> dict | None:
+    """Withdraw the user's latest decision in ``case``; None if there is nothing to undo."""
+    last = session.scalar(select(Grade).where(
+        Grade.case_id == case.id, Grade.user_id == user.id, Grade.withdrawn_at.is_(None))
+        .order_by(Grade.at.desc(), Grade.id.desc()).limit(1))
+    if last is None:
+        return None
+    grades = list(session.scalars(select(Grade).where(Grade.decision == last.decision)))
+    ids = [g.file_id for g in grades]
+    finals = list(session.scalars(select(FinalGrade).where(FinalGrade.file_id.in_(ids))))
+    if any(f.method != "consensus" for f in finals):
+        raise GradingError("a supervisor has already resolved these files")
+    for final in finals:
+        session.delete(final)  # the consensus relied on the grade being withdrawn
+    now = utcnow()
+    for grade in grades:
+        grade.withdrawn_at = now
+    audit.record(session, user.username, "grade.undo", case=case.reference,
+                 target=",".join(map(str, ids))[:1000],
+                 details={"decision": last.decision, "category": last.category, "files": ids})
+    return {"decision": last.decision, "files": ids, "category": last.category}
+
+
+def disputed(session: Session, case: Case) -> list[tuple[FileRecord, list[tuple[str, str]]]]:
+    """Files whose graders disagree and no supervisor has resolved: (file, [(user, cat)])."""
+    finals = set(session.scalars(select(FinalGrade.file_id).where(FinalGrade.case_id == case.id)))
+    ids = [fid for fid in session.scalars(select(Grade.file_id).where(
+        Grade.case_id == case.id, Grade.withdrawn_at.is_(None)).distinct()) if fid not in finals]
+    grades = _active_grades(session, ids)
+    names = dict(session.execute(select(User.id, User.username)).all())
+    out = []
+    for fid in sorted(ids):
+        file_grades = grades.get(fid, [])
+        if len({g.category for g in file_grades}) > 1:
+            out.append((session.get(FileRecord, fid),
+                        [(names.get(g.user_id, "?"), g.category) for g in file_grades]))
+    return out
+
+
+def resolve(session: Session, case: Case, supervisor: User, file_id: int, category: str) -> None:
+    """A supervisor's final grade for a disputed file.  Caller commits."""
+    if category not in schemes.codes(case.scheme):
+        raise GradingError(f"unknown category {category!r}")
+    if file_id not in {f.id for f, _ in disputed(session, case)}:
+        raise GradingError("this file is not awaiting resolution")
+    session.add(FinalGrade(case_id=case.id, file_id=file_id, category=category,
+                           method="supervisor", decided_by=supervisor.username))
+    audit.record(session, supervisor.username, "grade.resolve", case=case.reference,
+                 target=str(file_id), details={"category": category})
+
+
+def final_grades(session: Session, case_reference: str) -> dict[int, str]:
+    """file id -> final category for a case (for counts and VICS export)."""
+    return dict(session.execute(
+        select(FinalGrade.file_id, FinalGrade.category).join(Case, FinalGrade.case_id == Case.id)
+        .where(Case.reference == case_reference)).all())
+
+
+# --- reveals and welfare -------------------------------------------------------------------
+
+def _exposure(session: Session, user_id: int, now: datetime, category: str) -> ExposureDay:
+    row = session.scalar(select(ExposureDay).where(
+        ExposureDay.user_id == user_id, ExposureDay.day == now.date(),
+        ExposureDay.category == category))
+    if row is None:
+        row = ExposureDay(user_id=user_id, day=now.date(), category=category, reveals=0,
+                          items_graded=0, seconds_grading=0)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _active_seconds(session: Session, user: User, now: datetime) -> int:
+    """Grading time since the user's previous grading action, if it was recent enough."""
+    last = session.scalar(select(func.max(Grade.at)).where(Grade.user_id == user.id))
+    if last is None or now - last > ACTIVE_GAP:
+        return 0
+    return int((now - last).total_seconds())
+
+
+def today_totals(session: Session, user: User, now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    row = session.execute(select(
+        func.coalesce(func.sum(ExposureDay.reveals), 0),
+        func.coalesce(func.sum(ExposureDay.items_graded), 0),
+        func.coalesce(func.sum(ExposureDay.seconds_grading), 0))
+        .where(ExposureDay.user_id == user.id, ExposureDay.day == now.date())).one()
+    return {"reveals": int(row[0]), "items_graded": int(row[1]), "minutes": int(row[2]) // 60}
+
+
+def paused_reason(session: Session, user: User) -> str | None:
+    """Why grading is paused for the user today (an admin-set daily limit), or None."""
+    totals = today_totals(session, user)
+    if user.daily_reveal_limit is not None and totals["reveals"] >= user.daily_reveal_limit:
+        return ("You have reached today's limit of revealed items. Grading is paused until "
+                "tomorrow; please take a break and talk to your supervisor if you need to.")
+    if (user.daily_grading_minutes_limit is not None
+            and totals["minutes"] >= user.daily_grading_minutes_limit):
+        return ("You have reached today's grading time limit. Grading is paused until "
+                "tomorrow; please take a break.")
+    return None
+
+
+def break_due(session: Session, user: User, settings: WebSettings) -> bool:
+    """True after an unbroken stretch of grading longer than ``settings.break_after``."""
+    now = utcnow()
+    times = session.scalars(select(Grade.at).where(
+        Grade.user_id == user.id, Grade.at >= now - settings.break_after - ACTIVE_GAP)
+        .order_by(Grade.at.desc())).all()
+    if not times or now - times[0] > ACTIVE_GAP:
+        return False
+    start = times[0]
+    for earlier in times[1:]:
+        if start - earlier > ACTIVE_GAP:
+            break
+        start = earlier
+    return now - start >= settings.break_after
+
+
+def reveal(session: Session, settings: WebSettings, case: Case, user: User,
+           record: FileRecord) -> Reveal:
+    """Grant a short window to see one item unblurred; audited and counted.  Caller commits."""
+    reason = paused_reason(session, user)
+    if reason:
+        raise GradingError(reason)
+    now = utcnow()
+    row = Reveal(user_id=user.id, file_id=record.id, at=now,
+                 expires_at=now + settings.reveal_window)
+    session.add(row)
+    final = session.scalar(select(FinalGrade.category).where(FinalGrade.file_id == record.id))
+    _exposure(session, user.id, now, final or "").reveals += 1
+    audit.record(session, user.username, "media.reveal", case=case.reference,
+                 target=str(record.id))
+    return row
+
+
+def has_reveal(session: Session, user: User, file_id: int) -> bool:
+    return session.scalar(select(Reveal.id).where(
+        Reveal.user_id == user.id, Reveal.file_id == file_id,
+        Reveal.expires_at > utcnow()).limit(1)) is not None
+
+
+def exposure_report(session: Session, days: int = 7) -> list[dict]:
+    """Per user and category, counters over the last ``days`` days (supervisor view)."""
+    since = utcnow().date() - timedelta(days=days - 1)
+    rows = session.execute(
+        select(User.username, ExposureDay.category, func.sum(ExposureDay.reveals),
+               func.sum(ExposureDay.items_graded), func.sum(ExposureDay.seconds_grading))
+        .join(User, User.id == ExposureDay.user_id).where(ExposureDay.day >= since)
+        .group_by(User.username, ExposureDay.category)
+        .order_by(User.username, ExposureDay.category)).all()
+    return [{"user": u, "category": c or "-", "reveals": int(r or 0),
+             "items_graded": int(i or 0), "minutes": int(s or 0) // 60} for u, c, r, i, s in rows]

@@ -1,0 +1,150 @@
+"""Server-side thumbnails of media, re-read from the evidence (never a stored copy).
+
+``thumbnail_for(session, file_record)`` returns a JPEG that is blurred and greyscale by default
+(``clear=True`` only after an audited reveal).  Videos become a strip of sampled frames; no
+audio is ever sent.  Originals are read through a *media reader*
+``reader(session, file_record) -> bytes``; the default opens the exhibit with
+``seawall.evidence.registry.open_exhibit`` and the file's stored locator.  Tests and tools
+inject another reader with ``set_media_reader`` or the ``reader`` argument.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+from PIL import Image, ImageFilter, ImageOps
+from sqlalchemy import JSON, Integer, column, select, table
+from sqlalchemy.orm import Session
+
+from seawall.store.models import FileRecord
+
+MediaReader = Callable[[Session, FileRecord], bytes]
+
+MAX_MEDIA_BYTES = 1 << 30  # larger originals are not thumbnailed in memory
+VIDEO_FRAMES = 4
+
+_reader: MediaReader | None = None
+# The files table's locator column (JSON, as the scanner stores it), typed for decoding.
+_FILES_LOCATOR = table("files", column("id", Integer), column("locator", JSON))
+
+
+class ThumbnailError(Exception):
+    """The original could not be read or decoded."""
+
+
+def set_media_reader(reader: MediaReader | None) -> MediaReader | None:
+    """Install a process-wide media reader (None restores the evidence reader); returns the
+    previous one."""
+    global _reader
+    previous, _reader = _reader, reader
+    return previous
+
+
+def _locator(session: Session, record: FileRecord):
+    locator = getattr(record, "locator", None)
+    if locator is not None:
+        return locator
+    # The files table has a locator column the model does not map yet: read it directly.
+    try:
+        return session.execute(select(_FILES_LOCATOR.c.locator)
+                               .where(_FILES_LOCATOR.c.id == record.id)).scalar()
+    except Exception as exc:  # noqa: BLE001 - any database error means "no locator"
+        raise ThumbnailError("this database stores no locators") from exc
+
+
+def evidence_reader(session: Session, record: FileRecord) -> bytes:
+    """Read the original bytes of ``record`` from its exhibit, read-only."""
+    from seawall.evidence.registry import open_exhibit
+
+    locator = _locator(session, record)
+    if locator is None:
+        raise ThumbnailError(f"file {record.id} has no locator")
+    exhibit = record.exhibit
+    if record.size is not None and record.size > MAX_MEDIA_BYTES:
+        raise ThumbnailError(f"file {record.id} is too large to thumbnail")
+    source = open_exhibit(list(exhibit.identity["paths"]), kind=exhibit.source_kind)
+    try:
+        with source.open(locator) as handle:
+            return handle.read(MAX_MEDIA_BYTES)
+    finally:
+        source.close()
+
+
+def read_media(session: Session, record: FileRecord, reader: MediaReader | None = None) -> bytes:
+    return (reader or _reader or evidence_reader)(session, record)
+
+
+def _fit(image: Image.Image, size: int) -> Image.Image:
+    image = ImageOps.exif_transpose(image)
+    image = image.convert("RGB")
+    image.thumbnail((size, size))
+    return image
+
+
+def _video_frames(data: bytes, size: int) -> list[Image.Image]:
+    import av
+
+    frames = []
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        total = stream.frames or 0
+        if total <= 0 and stream.duration and stream.average_rate:
+            total = int(stream.duration * stream.time_base * stream.average_rate)
+        wanted = ({int(total * (i + 0.5) / VIDEO_FRAMES) for i in range(VIDEO_FRAMES)}
+                  if total > 0 else set(range(VIDEO_FRAMES)))
+        for index, frame in enumerate(container.decode(stream)):
+            if index in wanted:
+                frames.append(_fit(frame.to_image(), size))
+            if len(frames) >= VIDEO_FRAMES or index > max(wanted):
+                break
+    return frames
+
+
+def _strip(frames: list[Image.Image]) -> Image.Image:
+    height = max(f.height for f in frames)
+    strip = Image.new("RGB", (sum(f.width for f in frames) + 4 * (len(frames) - 1), height))
+    x = 0
+    for frame in frames:
+        strip.paste(frame, (x, (height - frame.height) // 2))
+        x += frame.width + 4
+    return strip
+
+
+def obscure(image: Image.Image) -> Image.Image:
+    """Greyscale and blur hard enough that content is not recognisable, only its layout."""
+    grey = image.convert("L")
+    small = grey.resize((max(1, grey.width // 16), max(1, grey.height // 16)), Image.BILINEAR)
+    return small.resize(grey.size, Image.BILINEAR).filter(
+        ImageFilter.GaussianBlur(max(4, min(grey.size) // 20)))
+
+
+def render_thumbnail(data: bytes, media_class: str | None, *, clear: bool = False,
+                     size: int = 320) -> bytes:
+    """JPEG thumbnail of original bytes (a frame strip for videos)."""
+    try:
+        if media_class == "video":
+            frames = _video_frames(data, size // 2)
+            if not frames:
+                raise ThumbnailError("no decodable video frames")
+            image = _strip(frames)
+        else:
+            with Image.open(io.BytesIO(data)) as original:
+                original.draft("RGB", (size, size))  # fast JPEG decode at reduced size
+                image = _fit(original, size)
+    except ThumbnailError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any decoder failure
+        raise ThumbnailError(f"cannot decode media: {exc}") from exc
+    if not clear:
+        image = obscure(image)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def thumbnail_for(session: Session, file_record: FileRecord, *, clear: bool = False,
+                  size: int = 320, reader: MediaReader | None = None) -> bytes:
+    """JPEG thumbnail of ``file_record`` (blurred and greyscale unless ``clear``)."""
+    data = read_media(session, file_record, reader)
+    return render_thumbnail(data, file_record.media_class, clear=clear, size=size)

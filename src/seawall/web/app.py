@@ -1,0 +1,170 @@
+"""The FastAPI application factory.
+
+Pages live in ``seawall.web.routes.*`` modules, each exposing ``router``; add a module name to
+``ROUTER_MODULES`` to add pages.  :func:`check_route_protection` runs when the app is built
+and refuses to start if any route lacks the protection its path calls for, so a new page
+cannot silently skip authentication, CSRF or the per-case check.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Mount
+
+from seawall.store.db import get_engine
+from seawall.web import deps
+from seawall.web.config import WebSettings
+from seawall.web.templating import render
+
+STATIC_DIR = Path(__file__).with_name("static")
+
+ROUTER_MODULES = [
+    "seawall.web.routes.auth",
+    "seawall.web.routes.cases",
+    "seawall.web.routes.media",
+    "seawall.web.routes.grading",
+    "seawall.web.routes.admin",
+    "seawall.web.routes.welfare",
+]
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def public(endpoint: Callable) -> Callable:
+    """Mark a route endpoint as reachable without a session (login page, health check)."""
+    endpoint.seawall_public = True
+    return endpoint
+
+
+class RouteProtectionError(RuntimeError):
+    pass
+
+
+def _dependency_calls(dependant) -> set:
+    calls = set()
+    stack = list(dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        calls.add(dep.call)
+        stack.extend(dep.dependencies)
+    return calls
+
+
+def check_route_protection(app: FastAPI) -> None:
+    """Raise RouteProtectionError unless every route is protected as its path requires."""
+    problems = []
+    for route in app.routes:
+        if isinstance(route, Mount) and route.path == "/static":
+            continue
+        if not isinstance(route, APIRoute):
+            problems.append(f"{route.path}: only API routes and /static are allowed")
+            continue
+        calls = _dependency_calls(route.dependant)
+        unsafe = set(route.methods) - deps.SAFE_METHODS
+        if getattr(route.endpoint, "seawall_public", False):
+            if unsafe and deps.public_csrf not in calls:
+                problems.append(f"{route.path}: public state-changing route without public_csrf")
+            if "{case_ref}" in route.path:
+                problems.append(f"{route.path}: case routes cannot be public")
+            continue
+        if deps.current_user not in calls:
+            problems.append(f"{route.path}: no current_user dependency")
+        if "{case_ref}" in route.path and deps.case_access not in calls:
+            problems.append(f"{route.path}: case route without case_access")
+        if "{file_id}" in route.path and deps.case_file not in calls:
+            problems.append(f"{route.path}: file route without case_file")
+    if problems:
+        raise RouteProtectionError("unprotected routes:\n  " + "\n  ".join(problems))
+
+
+def _add_routes(app: FastAPI, router: APIRouter) -> None:
+    """Copy a module's routes onto the app itself, so ``app.routes`` is the flat route table
+    that check_route_protection and the generated security tests walk (recent FastAPI keeps
+    included routers as lazily expanded nodes)."""
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
+            raise RouteProtectionError(f"{route!r}: page modules may only define API routes")
+        app.router.add_api_route(route.path, route.endpoint, methods=sorted(route.methods),
+                                 dependencies=route.dependencies, name=route.name,
+                                 include_in_schema=False)
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "") and "hx-request" not in request.headers
+
+
+def create_app(db_url: str | None = None, *, secure_cookies: bool = False,
+               settings: WebSettings | None = None, media_reader=None) -> FastAPI:
+    """Build the web app for the database at ``db_url`` (default: SEAWALL_DB or seawall.db).
+
+    ``media_reader(session, file_record) -> bytes`` replaces reading originals from evidence
+    (tests inject one; see seawall.grading.thumbnails)."""
+    settings = settings or WebSettings()
+    settings.db_url = db_url or settings.db_url
+    settings.secure_cookies = secure_cookies or settings.secure_cookies
+    # No interactive API docs: they would be unauthenticated routes describing the surface.
+    app = FastAPI(title="Seawall", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.sessionmaker = sessionmaker(bind=get_engine(settings.db_url),
+                                          expire_on_commit=False)
+    app.state.media_reader = media_reader
+
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    for name in ROUTER_MODULES:
+        _add_routes(app, importlib.import_module(name).router)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        if not request.url.path.startswith("/static/"):
+            # Case data and media must not linger in browser or proxy caches.
+            headers["Cache-Control"] = "no-store"
+            headers.setdefault("Pragma", "no-cache")
+        if settings.secure_cookies:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    @app.exception_handler(deps.LoginRequired)
+    async def login_required(request: Request, _exc: deps.LoginRequired):
+        if request.method == "GET" and "hx-request" not in request.headers:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        response = PlainTextResponse("Login required.", status_code=401)
+        response.headers["HX-Redirect"] = "/login"
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if _wants_html(request):
+            return render(request, "error.html", {"status": exc.status_code,
+                                                  "message": exc.detail},
+                          status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                            headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        # Do not echo the submitted values back (they may include passwords).
+        fields = [".".join(str(p) for p in err.get("loc", ())) for err in exc.errors()]
+        return JSONResponse({"detail": "Invalid request.", "fields": fields}, status_code=422)
+
+    check_route_protection(app)
+    return app

@@ -1,0 +1,31 @@
+"""Settings of one web application instance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+
+@dataclass
+class WebSettings:
+    db_url: str | None = None
+    # Secure cookies need TLS; set when served behind HTTPS (directly or via a proxy).
+    secure_cookies: bool = False
+    session_idle: timedelta = timedelta(minutes=30)
+    session_absolute: timedelta = timedelta(hours=12)
+    # Account lockout: this many consecutive failures lock the account for lockout_period.
+    lockout_threshold: int = 5
+    lockout_period: timedelta = timedelta(minutes=15)
+    # Rate limit per client address: failures within the window before 429s.
+    ip_failure_limit: int = 20
+    ip_failure_window: timedelta = timedelta(minutes=10)
+    # How long one deliberate reveal lets the user see the unblurred thumbnail.
+    reveal_window: timedelta = timedelta(minutes=5)
+    # PDQ Hamming distance within which media are graded together as one cluster.
+    pdq_cluster_threshold: int = 31
+    # Independent graders needed before a grade is final, per category (others need 1):
+    # the most severe category of the UK and VICS-US schemes.
+    graders_required: dict[str, int] = field(default_factory=lambda: {"A": 2, "CAM": 2})
+    # Continuous grading after which a break reminder is shown.
+    break_after: timedelta = timedelta(minutes=50)
+    thumbnail_size: int = 320

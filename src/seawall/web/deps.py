@@ -1,0 +1,175 @@
+"""Request dependencies: database session, authentication + CSRF, roles, per-case access.
+
+How routes are protected (checked for every route when the app is built, see
+``seawall.web.app.check_route_protection``):
+
+* ``Depends(current_user)`` - a live session is required (GET without one redirects to
+  /login, anything else answers 401) and, for state-changing methods, the session's CSRF
+  token must arrive as the ``X-CSRF-Token`` header or the ``csrf_token`` form field (403).
+* ``Depends(require_roles("admin", "supervisor"))`` - the above plus a role check (403).
+* ``Depends(case_access)`` - the above plus per-case authorisation for the ``{case_ref}``
+  path parameter: admins see every case, everyone else only cases assigned to them.  Any
+  other case answers 403, whether or not it exists, so references cannot be probed.
+* ``Depends(case_file)`` - the above plus ``{file_id}`` must be a file of that case (404).
+* ``Depends(public_csrf)`` - for the few routes that need no session (the login form): a
+  double-submit CSRF check against the pre-session cookie.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from seawall.store.models import Case, Exhibit, FileRecord
+from seawall.store.web_models import CaseAssignment, User, WebSession
+from seawall.web import auth
+from seawall.web.config import WebSettings
+
+SESSION_COOKIE = "seawall_session"
+PRELOGIN_COOKIE = "seawall_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Roles that may see media (thumbnails) at all; investigators work from reports.
+MEDIA_ROLES = ("admin", "supervisor", "examiner", "grader")
+
+
+class LoginRequired(Exception):
+    """No live session: GET requests are redirected to the login page, others get 401."""
+
+
+def get_settings(request: Request) -> WebSettings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One database session per request.  Routes commit explicitly (before any media leaves,
+    so the audit entry is durable first); anything uncommitted is rolled back."""
+    session = request.app.state.sessionmaker()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+def session_auth(request: Request, db: Session = Depends(get_db),
+                 settings: WebSettings = Depends(get_settings)) -> WebSession:
+    """The request's live session, or LoginRequired."""
+    row = auth.load_session(db, settings, request.cookies.get(SESSION_COOKIE))
+    if row is None:
+        raise LoginRequired()
+    request.state.web_session = row
+    request.state.user = row.user
+    return row
+
+
+async def _submitted_csrf(request: Request) -> str | None:
+    token = request.headers.get(CSRF_HEADER)
+    if token:
+        return token
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()  # cached by Starlette; the route reads the same form
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+async def current_user(request: Request,
+                       web_session: WebSession = Depends(session_auth)) -> User:
+    """The logged-in user; for state-changing requests the CSRF token is checked too."""
+    if request.method not in SAFE_METHODS:
+        if not auth.tokens_equal(await _submitted_csrf(request), web_session.csrf_token):
+            raise HTTPException(403, "Missing or invalid CSRF token.")
+    return web_session.user
+
+
+async def public_csrf(request: Request) -> None:
+    """CSRF check for routes without a session: the form must echo the pre-session cookie."""
+    if request.method in SAFE_METHODS:
+        return
+    if not auth.tokens_equal(await _submitted_csrf(request), request.cookies.get(PRELOGIN_COOKIE)):
+        raise HTTPException(403, "Missing or invalid CSRF token. Reload the page and retry.")
+
+
+def require_roles(*roles: str):
+    """Dependency factory: the user must have one of ``roles`` (admin always passes)."""
+
+    def dependency(user: User = Depends(current_user)) -> User:
+        if user.role != "admin" and user.role not in roles:
+            raise HTTPException(403, "Your role does not allow this.")
+        return user
+
+    dependency.__name__ = f"require_roles_{'_'.join(roles)}"
+    dependency.required_roles = roles
+    return dependency
+
+
+def accessible_cases_query(user: User):
+    """SELECT of the cases ``user`` may see."""
+    query = select(Case).order_by(Case.reference)
+    if not user.is_admin:
+        query = query.join(CaseAssignment, CaseAssignment.case_id == Case.id).where(
+            CaseAssignment.user_id == user.id)
+    return query
+
+
+def can_access_case(db: Session, user: User, case: Case) -> bool:
+    if user.is_admin:
+        return True
+    return db.scalar(select(CaseAssignment.id).where(
+        CaseAssignment.case_id == case.id, CaseAssignment.user_id == user.id)) is not None
+
+
+@dataclass
+class CaseAccess:
+    """An authorised (user, case) pair, with the request's database session."""
+
+    user: User
+    case: Case
+    db: Session
+
+    @property
+    def may_see_media(self) -> bool:
+        return self.user.role in MEDIA_ROLES
+
+
+def case_access(case_ref: str, user: User = Depends(current_user),
+                db: Session = Depends(get_db)) -> CaseAccess:
+    """The single per-case authorisation check; every route under /cases/{case_ref} uses it."""
+    case = db.scalar(select(Case).where(Case.reference == case_ref))
+    if case is None:
+        if user.is_admin:
+            raise HTTPException(404, "No such case.")
+        raise HTTPException(403, "You are not assigned to this case.")
+    if not can_access_case(db, user, case):
+        raise HTTPException(403, "You are not assigned to this case.")
+    return CaseAccess(user=user, case=case, db=db)
+
+
+def case_file(file_id: int, access: CaseAccess = Depends(case_access)) -> FileRecord:
+    """A file of the authorised case; ids of other cases' files answer 404."""
+    record = access.db.scalar(
+        select(FileRecord).join(Exhibit, FileRecord.exhibit_id == Exhibit.id)
+        .where(FileRecord.id == file_id, Exhibit.case_id == access.case.id))
+    if record is None:
+        raise HTTPException(404, "No such file in this case.")
+    return record
+
+
+def media_access(access: CaseAccess = Depends(case_access)) -> CaseAccess:
+    """Case access for a role that may see media."""
+    if not access.may_see_media:
+        raise HTTPException(403, "Your role does not allow viewing media.")
+    return access
+
+
+def client_ip(request: Request) -> str:
+    # Behind a reverse proxy run uvicorn with --proxy-headers so this is the real client.
+    return request.client.host if request.client else "-"

@@ -1,0 +1,32 @@
+"""Welfare: a user's own exposure counters and the supervisor's team view."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from seawall.grading import service
+from seawall.store.web_models import ExposureDay, User
+from seawall.web import deps
+from seawall.web.templating import render
+
+router = APIRouter()
+
+
+@router.get("/welfare")
+def my_welfare(request: Request, user: User = Depends(deps.current_user),
+               db: Session = Depends(deps.get_db),
+               settings=Depends(deps.get_settings)):
+    rows = db.scalars(select(ExposureDay).where(ExposureDay.user_id == user.id)
+                      .order_by(ExposureDay.day.desc(), ExposureDay.category).limit(60)).all()
+    return render(request, "welfare.html", {
+        "rows": rows, "today": service.today_totals(db, user),
+        "paused": service.paused_reason(db, user),
+        "break_due": service.break_due(db, user, settings)})
+
+
+@router.get("/welfare/team")
+def team_welfare(request: Request, user: User = Depends(deps.require_roles("supervisor")),
+                 db: Session = Depends(deps.get_db)):
+    return render(request, "team.html", {"rows": service.exposure_report(db, days=7)})
