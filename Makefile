@@ -34,7 +34,7 @@ demo: install
 	$(BIN)/seawall demo --out $(DEMO_OUT)
 
 test: install
-	$(BIN)/python -m pytest -q
+	scripts/run_tests.sh
 
 lint: install
 	$(BIN)/ruff check .

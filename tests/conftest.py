@@ -90,11 +90,8 @@ def test_backend() -> str:
 test_backend.__test__ = False  # not a test, despite its name
 
 
-@pytest.fixture()
-def db_url(tmp_path: Path):
-    if test_backend() != "postgresql":
-        yield f"sqlite:///{tmp_path / 'seawall-test.db'}"
-        return
+def create_pg_database(template: str | None = None) -> str:
+    """A new, empty (or copied from ``template``) database on the test server; its URL."""
     import uuid
 
     import psycopg
@@ -102,11 +99,33 @@ def db_url(tmp_path: Path):
     admin = _pg_admin_url()
     name = f"seawall_t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = admin.rsplit("/", 1)[0] + "/" + name
-    yield url
+        clause = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(f'CREATE DATABASE "{name}"{clause}')
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_pg_database(url: str) -> None:
+    import psycopg
+
     from seawall.store.db import dispose_engine
 
     dispose_engine(url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with psycopg.connect(_pg_admin_url(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+@pytest.fixture()
+def empty_db_url(tmp_path: Path):
+    """A fresh, empty database on the back-end under test."""
+    if test_backend() != "postgresql":
+        yield f"sqlite:///{tmp_path / 'seawall-test.db'}"
+        return
+    url = create_pg_database()
+    yield url
+    drop_pg_database(url)
+
+
+@pytest.fixture()
+def db_url(empty_db_url: str):
+    """The database a test works in (packages' conftests may pre-seed theirs)."""
+    return empty_db_url

@@ -14,12 +14,13 @@ from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
 from seawall.grading import service
-from seawall.store.db import session_scope
+from seawall.store.db import dispose_engine, session_scope
 from seawall.store.models import Case, Exhibit, FileRecord
 from seawall.web import auth, create_app
 from seawall.web.assignments import add_case, assign
 from seawall.web.auth import create_user
 from seawall.web.config import WebSettings
+from tests.conftest import create_pg_database, drop_pg_database, test_backend
 
 # Cheaper argon2 parameters keep the suite fast; production uses argon2-cffi's defaults.
 auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -93,9 +94,16 @@ def _seed(url: str) -> dict:
 
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory):
+    if test_backend() == "postgresql":
+        url = create_pg_database()
+        ids = _seed(url)
+        dispose_engine(url)  # a template database must have no open connections
+        yield url, ids
+        drop_pg_database(url)
+        return
     path = tmp_path_factory.mktemp("template") / "seed.db"
     ids = _seed(f"sqlite:///{path}")
-    return path, ids
+    yield path, ids
 
 
 @pytest.fixture
@@ -105,12 +113,17 @@ def ids(template_db):
 
 @pytest.fixture
 def db_url(template_db, tmp_path):
+    if test_backend() == "postgresql":
+        url = create_pg_database(template=template_db[0].rsplit("/", 1)[1])
+        yield url
+        drop_pg_database(url)
+        return
     path = tmp_path / "seawall.db"
     # The backup API, not a file copy: the template's latest pages may still be in its WAL.
     with closing(sqlite3.connect(template_db[0])) as source, \
             closing(sqlite3.connect(path)) as target:
         source.backup(target)
-    return f"sqlite:///{path}"
+    yield f"sqlite:///{path}"
 
 
 @pytest.fixture

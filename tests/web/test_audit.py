@@ -13,8 +13,8 @@ from seawall.store.web_models import AuditEntry
 
 
 @pytest.fixture
-def log_url(tmp_path):
-    url = f"sqlite:///{tmp_path / 'audit.db'}"
+def log_url(empty_db_url):
+    url = empty_db_url
     with session_scope(url) as s:
         for i in range(6):
             audit.record(s, f"user{i % 2}", "case.view", case="C1", target=str(i),
@@ -106,8 +106,8 @@ def test_insert_detected(log_url):
     assert any("end of log" in p for p in found)
 
 
-def test_concurrent_writers_do_not_fork(tmp_path):
-    url = f"sqlite:///{tmp_path / 'race.db'}"
+def test_concurrent_writers_do_not_fork(empty_db_url):
+    url = empty_db_url
     with session_scope(url) as s:
         audit.record(s, "init", "login.success")
     errors = []

@@ -17,11 +17,11 @@ MODULES = ["seawall.cli.web_cmd", "seawall.cli.user_cmd", "seawall.cli.case_cmd"
 
 
 @pytest.fixture
-def cli(tmp_path):
+def cli(empty_db_url):
     app = typer.Typer()
     for name in MODULES:
         importlib.import_module(name).register(app)
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    url = empty_db_url
     runner = CliRunner()
 
     def run(*args, input=None):
