@@ -17,7 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from importlib import metadata
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -124,21 +124,28 @@ def _store(session: Session, exhibit_id: int, results: list[EntryResult]) -> int
 
 
 def _insert(session: Session, exhibit_id: int, results: list[EntryResult]) -> int:
-    rows = 0
+    rows: list[dict] = []
+    frames: list[list[dict]] = []
     for result in results:
         for rec in result.records:
-            frames = rec.get("frames") or []
-            values = {k: v for k, v in rec.items() if k in FILE_COLUMNS}
+            values = {k: rec.get(k) for k in FILE_COLUMNS}
             values["exhibit_id"] = exhibit_id
-            file_id = session.execute(insert(FileRecord).values(**values)
-                                      .returning(FileRecord.id)).scalar_one()
-            if frames:
-                session.execute(insert(VideoFrame), [dict(f, file_id=file_id) for f in frames])
-            rows += 1
+            rows.append(values)
+            frames.append(rec.get("frames") or [])
+    if rows:
+        # One executemany per batch: per-row inserts cost more than hashing small files.
+        session.connection().execute(FileRecord.__table__.insert(), rows)
+        with_frames = {row["file_key"]: fs for row, fs in zip(rows, frames, strict=True) if fs}
+        if with_frames:  # videos only: look their ids up rather than RETURNING every row
+            ids = dict(session.execute(select(FileRecord.file_key, FileRecord.id).where(
+                FileRecord.exhibit_id == exhibit_id,
+                FileRecord.file_key.in_(list(with_frames)))).tuples())
+            session.connection().execute(VideoFrame.__table__.insert(), [dict(f, file_id=ids[key])
+                                                 for key, fs in with_frames.items() for f in fs])
     _fault_point("mid_transaction")
     session.commit()
     _fault_point("after_commit")
-    return rows
+    return len(rows)
 
 
 def scan_exhibit(

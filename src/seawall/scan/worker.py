@@ -12,7 +12,7 @@ import os
 import signal
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import BinaryIO
 
 from seawall.evidence import registry
@@ -61,12 +61,18 @@ def _source(paths: tuple[str, ...], kind: str, source_options: tuple) -> Evidenc
     return src
 
 
+_ENTRY_FIELDS = tuple(f.name for f in fields(FileEntry) if f.name != "extra")
+_EMPTY_RESULT = dict.fromkeys(("md5", "sha1", "sha256", "media_type", "media_class", "pdq",
+                               "pdq_quality", "pdq_dihedral", "pdq_method", "width", "height",
+                               "exif"))
+
+
 def base_record(entry: FileEntry) -> dict:
-    rec = {k: v for k, v in asdict(entry).items() if k not in ("extra",)}
+    # Shallow on purpose: dataclasses.asdict deep-copies and costs more than hashing a
+    # small file.
+    rec = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
+    rec.update(_EMPTY_RESULT)
     rec["frames"] = []
-    for name in ("md5", "sha1", "sha256", "media_type", "media_class", "pdq", "pdq_quality",
-                 "pdq_dihedral", "pdq_method", "width", "height", "exif"):
-        rec[name] = None
     rec["extension_mismatch"] = False
     return rec
 

@@ -1,0 +1,9 @@
+"""Exceptions raised by the hashing package."""
+
+
+class HashingError(Exception):
+    """A file could not be hashed perceptually (corrupt, truncated, too large, unsupported).
+
+    The message starts with a short category ("corrupt image: ...", "decompression bomb: ...",
+    "corrupt video: ...") so callers can store it verbatim as the file's error.
+    """

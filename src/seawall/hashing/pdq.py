@@ -1,0 +1,201 @@
+"""PDQ perceptual hashes of still images, via Meta's ``pdqhash`` binding.
+
+Pipeline: Pillow decode -> ``convert("RGB")`` for every mode -> ``pdqhash.compute_dihedral``.
+
+* Exactness: with ``fast=False`` the hash, quality and the 8 dihedral hashes are bit-exact with
+  ``pdqhash`` at full resolution on the same RGB pixels (the python-threatexchange / HMA
+  reference; see shared/testdata/pdq/expected/observed_pdqhash_fullres.csv).
+* Colour modes: every mode (CMYK, P, 1, LA, I;16, ...) goes through ``convert("RGB")`` first;
+  pdqhash would otherwise read CMYK or palette indices as RGB. Alpha is dropped, not composited
+  (same as the references).
+* EXIF orientation is deliberately NOT applied: the references hash the stored pixel grid, and a
+  rotated/flipped orientation is covered by the 8 dihedral hashes (measured 0-2 bits).
+* Animated/multi-page files (GIF, APNG, WebP, TIFF): the first frame/page only.
+* Fast path (``fast=True``): a JPEG whose short side is >= 1024 px is decoded with libjpeg's
+  DCT scaling (``Image.draft``) at 1/2, 1/4 or 1/8 so that the short side stays >= 512 px,
+  straight to luma ("L") when the JPEG is YCbCr (PDQ only uses luma, and JPEG's Y uses PDQ's
+  weights). Other formats that large are box-reduced (``Image.reduce``) by the same factor.
+  On 12 MP photos this is ~15x faster than full resolution and within 12 bits of it
+  (bench/RESULTS.md). ``PdqResult.method`` records which path was used.
+* Guards: images over ``max_pixels`` (original size, checked before decoding) and truncated or
+  corrupt files raise ``HashingError``; Pillow's own ``DecompressionBombError`` is mapped too.
+* Quality < 50 is returned as is; deciding eligibility is the caller's job.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+import pdqhash
+from PIL import Image, ImageFile, UnidentifiedImageError
+
+from .errors import HashingError
+
+try:  # HEIC/HEIF through pillow-heif (registers an opener with Pillow once).
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIF_AVAILABLE = True
+except Exception:  # pragma: no cover - optional at run time
+    HEIF_AVAILABLE = False
+
+# Same value as Pillow's own hard limit (2 x MAX_IMAGE_PIXELS): about 179 MP.
+DEFAULT_MAX_PIXELS = 178_956_970
+# The fast path keeps the short side at least this long (1/4 on a 4000x3000 JPEG, 1000x750).
+# 1/8 (500x375) was measured at p99 13 bits from full resolution, over the 12-bit budget.
+FAST_MIN_SIDE = 512
+FAST_SCALES = (8, 4, 2)
+
+# Pillow raises these on corrupt or truncated input (SyntaxError for some bad PNG chunks).
+_DECODE_ERRORS = (
+    OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError,
+    ZeroDivisionError, RuntimeError, AttributeError, struct.error,
+)
+
+DIHEDRAL_ORDER = (
+    "original", "rot90", "rot180", "rot270", "flipX", "flipY", "flipPlus1", "flipMinus1",
+)
+
+
+@dataclass(frozen=True)
+class PdqResult:
+    """PDQ of one image.
+
+    ``hash``: 64 lowercase hex chars; ``dihedral``: 8 hashes in ``DIHEDRAL_ORDER`` (the order of
+    ``pdqhash.compute_dihedral``; ``dihedral[0] == hash``); ``method``: "full",
+    "jpeg-draft-L-1/4", "reduce-1/4" ...; ``width``/``height``: the original image size.
+    """
+
+    hash: str
+    quality: int
+    dihedral: list[str]
+    method: str
+    width: int
+    height: int
+
+
+def bits_to_hex(bits: np.ndarray) -> str:
+    """pdqhash's 256-element MSB-first bit vector -> canonical 64-char lowercase hex."""
+    return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
+
+
+def hamming(a: str, b: str) -> int:
+    """Hamming distance between two hex hashes."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def pdq_from_rgb(rgb: np.ndarray) -> tuple[str, int, list[str]]:
+    """(hash, quality, dihedral) of an HxWx3 uint8 array, exactly as ``pdqhash`` computes it."""
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"expected HxWx3 uint8, got {rgb.shape} {rgb.dtype}")
+    vectors, quality = pdqhash.compute_dihedral(rgb)
+    dihedral = [bits_to_hex(v) for v in vectors]
+    return dihedral[0], int(quality), dihedral
+
+
+def open_image(data: bytes | bytearray | memoryview | io.BytesIO,
+               *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Open (headers only, no pixel decode) and enforce ``max_pixels`` on the original size."""
+    fp = data if isinstance(data, io.BytesIO) else io.BytesIO(data)
+    try:
+        im = Image.open(fp)
+    except Image.DecompressionBombError as exc:
+        raise HashingError(f"decompression bomb: {exc}") from exc
+    except UnidentifiedImageError as exc:
+        raise HashingError("unsupported image: Pillow cannot identify the format") from exc
+    except _DECODE_ERRORS as exc:
+        raise HashingError(f"corrupt image: {type(exc).__name__}: {exc}") from exc
+    w, h = im.size
+    if w <= 0 or h <= 0:
+        raise HashingError(f"corrupt image: invalid size {w}x{h}")
+    if w * h > max_pixels:
+        raise HashingError(
+            f"decompression bomb: {w}x{h} = {w * h} pixels exceeds the limit of {max_pixels}"
+        )
+    return im
+
+
+def _fast_scale(w: int, h: int) -> int:
+    short = min(w, h)
+    for s in FAST_SCALES:
+        if short // s >= FAST_MIN_SIDE:
+            return s
+    return 1
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    if im.mode == "RGB":
+        return im
+    try:
+        return im.convert("RGB")
+    except ValueError:
+        # Modes without a direct RGB conversion (e.g. some float/int TIFFs) go via L.
+        return im.convert("L").convert("RGB")
+
+
+def _rgb_array(im: Image.Image) -> np.ndarray:
+    """HxWx3 uint8 pixels for pdqhash."""
+    if im.mode == "L":
+        # A zero-stride channel axis shows pdqhash the same (L, L, L) pixels that
+        # convert("RGB") would, without the 3x copy; the hash is therefore identical.
+        grey = np.asarray(im)
+        return np.lib.stride_tricks.as_strided(
+            grey, shape=(*grey.shape, 3), strides=(*grey.strides, 0), writeable=False)
+    return np.asarray(_to_rgb(im))
+
+
+def pdq_from_image(im: Image.Image, *, fast: bool = True,
+                   max_pixels: int = DEFAULT_MAX_PIXELS) -> PdqResult:
+    """PDQ of an opened, not yet decoded, Pillow image (see the module docstring)."""
+    width, height = im.size
+    if width * height > max_pixels:
+        raise HashingError(
+            f"decompression bomb: {width}x{height} = {width * height} pixels exceeds "
+            f"the limit of {max_pixels}"
+        )
+    if ImageFile.LOAD_TRUNCATED_IMAGES:
+        # Someone enabled Pillow's global "fill truncated images with grey"; a hash of a
+        # half-grey picture would be misleading evidence, so refuse rather than guess.
+        raise HashingError("configuration: PIL.ImageFile.LOAD_TRUNCATED_IMAGES is enabled")
+    method = "full"
+    scale = _fast_scale(width, height) if fast else 1
+    try:
+        # MPO (multi-picture JPEG from many cameras) is a JPEG subclass in Pillow.
+        if scale > 1 and im.format in ("JPEG", "MPO"):
+            # DCT-domain downscale; "L" decodes only the Y channel of a YCbCr JPEG.
+            if im.draft("L", ((width + scale - 1) // scale, (height + scale - 1) // scale)):
+                method = f"jpeg-draft-{im.mode}-1/{scale}"
+            im.load()
+        else:
+            im.load()
+            if scale > 1:
+                im = _to_rgb(im).reduce(scale)
+                method = f"reduce-1/{scale}"
+        arr = _rgb_array(im)
+    except Image.DecompressionBombError as exc:
+        raise HashingError(f"decompression bomb: {exc}") from exc
+    except MemoryError as exc:
+        raise HashingError(f"image too large: out of memory decoding {width}x{height}") from exc
+    except _DECODE_ERRORS as exc:
+        raise HashingError(f"corrupt image: {type(exc).__name__}: {exc}") from exc
+    if arr.ndim != 3 or arr.shape[2] != 3:
+        raise HashingError(f"corrupt image: unexpected pixel array {arr.shape}")
+    digest, quality, dihedral = pdq_from_rgb(arr)
+    return PdqResult(digest, quality, dihedral, method, width, height)
+
+
+def pdq_from_bytes(data: bytes | bytearray | memoryview, *, fast: bool = True,
+                   max_pixels: int = DEFAULT_MAX_PIXELS) -> PdqResult:
+    """PDQ of an encoded image (JPEG, PNG, GIF, BMP, TIFF, WebP, HEIC, ICO ...)."""
+    with open_image(data, max_pixels=max_pixels) as im:
+        return pdq_from_image(im, fast=fast, max_pixels=max_pixels)
+
+
+def pdq_from_path(path: str, *, fast: bool = True,
+                  max_pixels: int = DEFAULT_MAX_PIXELS) -> PdqResult:
+    """Convenience wrapper: read ``path`` and hash it."""
+    with open(path, "rb") as f:
+        return pdq_from_bytes(f.read(), fast=fast, max_pixels=max_pixels)
