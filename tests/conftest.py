@@ -49,6 +49,25 @@ def picture_bytes(seed: int, fmt: str = "JPEG", size=(320, 240)) -> bytes:
     return buf.getvalue()
 
 
+def video_bytes(tmp_dir: Path, seconds: int = 2, fps: int = 10) -> bytes:
+    """A short benign synthetic MP4 (moving shapes), encoded with PyAV."""
+    import av
+
+    path = tmp_dir / "clip.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mpeg4", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
+        for i in range(seconds * fps):
+            frame = av.VideoFrame.from_image(synthetic_picture(i // fps, (160, 120)))
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    data = path.read_bytes()
+    path.unlink()
+    return data
+
+
 @pytest.fixture()
 def folder_exhibit(tmp_path: Path) -> Path:
     """A small benign exhibit folder with the awkward cases a real seizure has."""
@@ -62,6 +81,7 @@ def folder_exhibit(tmp_path: Path) -> Path:
     (root / "Documents" / "notes.txt").write_text("shopping list\nmilk\n")
     (root / "Documents" / "holiday.doc").write_bytes(picture_bytes(11))  # lying extension
     (root / "Documents" / "empty.bin").write_bytes(b"")
+    (root / "DCIM" / "clip.mp4").write_bytes(video_bytes(tmp_path))
     (root / "Documents" / "broken.jpg").write_bytes(picture_bytes(12)[:700])  # truncated
     with zipfile.ZipFile(root / "Documents" / "album.zip", "w") as zf:
         zf.writestr("inner/pic_a.jpg", picture_bytes(20))

@@ -76,6 +76,15 @@ def test_folder_scan_records_every_file(folder_exhibit: Path, tmp_path: Path, db
     distance = bin(int(ref_hex, 16) ^ int(jpeg["pdq"], 16)).count("1")
     assert distance <= 12 and jpeg["pdq_quality"] == quality
 
+    video = by_path["/DCIM/clip.mp4"]
+    assert video["media_type"].startswith("video/") and video["error"] is None
+    from seawall.store.db import session_scope
+    from seawall.store.models import VideoFrame
+
+    with session_scope(db) as session:
+        frames = session.query(VideoFrame).all()
+    assert len(frames) >= 2 and all(len(f.pdq) == 64 for f in frames)
+
     lying = by_path["/Documents/holiday.doc"]
     assert lying["media_type"] == "image/jpeg" and lying["extension_mismatch"] is True
     assert by_path["/Documents/broken.jpg"]["md5"] is not None

@@ -137,9 +137,10 @@ def _insert(session: Session, exhibit_id: int, results: list[EntryResult]) -> in
         session.connection().execute(FileRecord.__table__.insert(), rows)
         with_frames = {row["file_key"]: fs for row, fs in zip(rows, frames, strict=True) if fs}
         if with_frames:  # videos only: look their ids up rather than RETURNING every row
-            ids = dict(session.execute(select(FileRecord.file_key, FileRecord.id).where(
-                FileRecord.exhibit_id == exhibit_id,
-                FileRecord.file_key.in_(list(with_frames)))).tuples())
+            ids = {key: file_id for key, file_id in session.execute(
+                select(FileRecord.file_key, FileRecord.id).where(
+                    FileRecord.exhibit_id == exhibit_id,
+                    FileRecord.file_key.in_(list(with_frames))))}
             session.connection().execute(VideoFrame.__table__.insert(), [dict(f, file_id=ids[key])
                                                  for key, fs in with_frames.items() for f in fs])
     _fault_point("mid_transaction")
