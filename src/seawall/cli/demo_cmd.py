@@ -77,6 +77,7 @@ def demo(out: Path = typer.Option(Path("demo-out"), "--out", help="Output folder
     with session_scope(db_url) as session:
         registry.get("dfxml")(session, DEMO_CASE, out / "demo.dfxml")
     reports = _reports(out, db_url)
+    login = _demo_users(out, db_url)
     console.print(f"\nDatabase:  {out / 'seawall.db'}")
     console.print(f"DFXML:     {out / 'demo.dfxml'}")
     if counts is not None:
@@ -84,6 +85,36 @@ def demo(out: Path = typer.Option(Path("demo-out"), "--out", help="Output folder
     for report in reports:
         console.print(f"Report:    {report}")
     console.print(f"Web UI:    .venv/bin/seawall serve --db {db_url}  ->  http://127.0.0.1:8000/")
+    if login:
+        console.print(f"           log in as {login[0]!r} (password in {login[1]}); "
+                      "a grader 'demo-grader' shares that password")
+
+
+def _demo_users(out: Path, db_url: str) -> tuple[str, Path] | None:
+    """A supervisor and a grader assigned to the demo case, with a fresh random password
+    written to a 0600 file (never a fixed demo password that could leak into production)."""
+    try:
+        from seawall.web.assignments import assign
+        from seawall.web.auth import create_user
+    except ImportError:
+        return None
+    import os
+    import secrets
+
+    from seawall.store import audit
+    from seawall.store.db import session_scope
+
+    password = secrets.token_urlsafe(12)
+    secret = out / "demo-password.txt"
+    secret.write_text(password + "\n")
+    os.chmod(secret, 0o600)
+    with session_scope(db_url) as session:
+        for name, role in (("demo", "supervisor"), ("demo-grader", "grader")):
+            create_user(session, name, password, role)
+            audit.record(session, "seawall demo", "admin.user_add", target=name,
+                         details={"role": role})
+            assign(session, DEMO_CASE, name, actor="seawall demo")
+    return "demo", secret
 
 
 def _reports(out: Path, db_url: str) -> list[Path]:
