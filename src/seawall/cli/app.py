@@ -23,6 +23,11 @@ COMMAND_MODULES = [
     "seawall.cli.demo_cmd",
     "seawall.cli.hashset_cmd",
     "seawall.cli.match_cmd",
+    "seawall.cli.report_cmd",
+    "seawall.cli.risk_cmd",
+    "seawall.cli.casework_cmd",
+    "seawall.cli.backlog_cmd",
+    "seawall.cli.workforce_cmd",
 ]
 
 

@@ -84,6 +84,9 @@ def scan(
                                    "the file or folder name)."),
     workers: int = typer.Option(0, "--workers", help="Worker processes (default: all cores)."),
     snapshots: bool = typer.Option(False, "--snapshots", help="Also scan Windows shadow copies."),
+    verify: bool = typer.Option(True, "--verify/--no-verify", help="Verify a disk image's "
+                                "stored acquisition hash (E01 MD5) before the scan; for raw "
+                                "images, compute and record the media MD5."),
     full_pdq: bool = typer.Option(False, "--full-pdq", help="PDQ at full resolution (slower; "
                                   "no reduced-size JPEG decode)."),
     no_archives: bool = typer.Option(False, "--no-archives", help="Do not expand archives."),
@@ -111,7 +114,8 @@ def scan(
         try:
             summary = scan_exhibit([str(p) for p in exhibit], case, exhibit_reference=exhibit_id,
                                    db_url=db, workers=workers or None, options=options,
-                                   snapshots=snapshots, progress=RichProgress(progress),
+                                   snapshots=snapshots, verify=verify,
+                                   progress=RichProgress(progress),
                                    batch_files=max(1, batch_size), cluster=cluster)
         except (EvidenceError, ValueError) as exc:
             fail(str(exc))
@@ -199,7 +203,10 @@ def export(
 
         if find_case(session, case) is None:
             fail(f"no case {case!r}")
-        count = exporter(session, case, out, dialect=dialect)
+        try:
+            count = exporter(session, case, out, dialect=dialect)
+        except ValueError as exc:  # e.g. a dialect the case's scheme has no codes for
+            fail(str(exc))
     console.print(f"wrote {out} ({count} records, {fmt})")
 
 

@@ -2,7 +2,9 @@
 
 Element order follows the DFXML schema (``fileobject`` children are a strict sequence).
 PDQ hashes live in the Seawall namespace, after the DFXML children of each ``fileobject``;
-DFXML readers (dfxml_python, case-dfxml) skip elements of foreign namespaces.
+DFXML readers (dfxml_python, case-dfxml) skip elements of foreign namespaces.  The official
+schema has no extension point there, so :mod:`seawall.exports.schema` validates after
+removing them; ``--dialect strict`` writes no extension elements at all.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def _partition_number(volume: str) -> str | None:
     return match.group(1) if match and int(match.group(1)) > 0 else None
 
 
-def fileobject_xml(rec: FileRecord) -> str:
+def fileobject_xml(rec: FileRecord, extensions: bool = True) -> str:
     parts = ["  <fileobject>"]
     full_path = f"{rec.volume}{rec.path}" if rec.volume else rec.path
     parts.append(f"    <filename>{_text(full_path)}</filename>")
@@ -88,14 +90,17 @@ def fileobject_xml(rec: FileRecord) -> str:
         extras.append(f"    <seawall:address>{_text(rec.inode)}</seawall:address>")
     if rec.error:
         extras.append(f"    <seawall:error>{_text(rec.error)}</seawall:error>")
-    parts.extend(extras)
+    if extensions:
+        parts.extend(extras)
     parts.append("  </fileobject>")
     return "\n".join(parts) + "\n"
 
 
 @register("dfxml")
-def export_dfxml(session: Session, case_reference: str, out: Path, **_options) -> int:
+def export_dfxml(session: Session, case_reference: str, out: Path, dialect: str | None = None,
+                 **_options) -> int:
     out = Path(out)
+    extensions = (dialect or "").lower() != "strict"
     count = 0
     with open(out, "w", encoding="utf-8") as fh:
         fh.write('<?xml version="1.0" encoding="UTF-8"?>\n')
@@ -121,7 +126,7 @@ def export_dfxml(session: Session, case_reference: str, out: Path, **_options) -
                 fh.write(f"    <image_filename>{_text(name)}</image_filename>\n")
         fh.write("  </source>\n")
         for _exhibit, rec in iter_files(session, case_reference):
-            fh.write(fileobject_xml(rec))
+            fh.write(fileobject_xml(rec, extensions))
             count += 1
         fh.write("</dfxml>\n")
     return count

@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Callable
 
 _EXPORTERS: dict[str, Callable] = {}
-BUILTIN = ["seawall.exports.dfxml"]
+BUILTIN = ["seawall.exports.dfxml", "seawall.exports.vics", "seawall.exports.case_uco"]
 
 
 def register(name: str):

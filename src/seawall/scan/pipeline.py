@@ -158,6 +158,7 @@ def scan_exhibit(
     workers: int | None = None,
     options: WorkerOptions | None = None,
     snapshots: bool = False,
+    verify: bool = True,
     progress: ProgressSink | None = None,
     batch_files: int = 64,
     batch_bytes: int = 64 << 20,
@@ -182,7 +183,12 @@ def scan_exhibit(
         case = get_or_create_case(session, case_reference)
         exhibit = session.scalar(select(Exhibit).where(Exhibit.case_id == case.id,
                                                        Exhibit.reference == exhibit_reference))
-        source = source_cls(paths, **dict(source_options))
+        # Only this process describes the exhibit, so only it verifies the image's stored
+        # acquisition hash (one extra read of the media); workers just read files.
+        describe_options = dict(source_options)
+        if source_cls.NAME == "disk_image":
+            describe_options["verify"] = verify
+        source = source_cls(paths, **describe_options)
         if exhibit is None:
             exhibit = Exhibit(case_id=case.id, reference=exhibit_reference,
                               source_kind=source_cls.NAME, identity={},
