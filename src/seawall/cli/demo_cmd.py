@@ -54,8 +54,9 @@ def demo(out: Path = typer.Option(Path("demo-out"), "--out", help="Output folder
     exhibit = _demo_exhibit()
     sets = _import_hashsets(db_url)
     console.print(f"[bold]Seawall demo[/bold]: exhibit {exhibit[0].name}, {sets} hash set(s)")
-    from seawall.cli.scan_cmd import RichProgress, _summary_table
     from rich.progress import Progress
+
+    from seawall.cli.scan_cmd import RichProgress, _summary_table
 
     with Progress(console=console) as progress:
         summary = scan_exhibit([str(p) for p in exhibit], DEMO_CASE, exhibit_reference="EX-01",
