@@ -36,6 +36,8 @@ ROUTER_MODULES = [
     "seawall.web.routes.grading",
     "seawall.web.routes.admin",
     "seawall.web.routes.welfare",
+    "seawall.web.routes.casework",
+    "seawall.web.routes.operations",
 ]
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

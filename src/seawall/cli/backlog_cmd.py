@@ -1,0 +1,297 @@
+"""``seawall backlog``: the digital-forensics examination backlog (import, synthetic data,
+priority queue, forecast, what-if simulation, status changes)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from seawall.cli.common import DbOption, console, fail
+
+FormatOption = typer.Option("table", "--format", help="table or json.")
+AsOfOption = typer.Option(None, "--as-of", help="Date to report as of (YYYY-MM-DD; "
+                          "default today).")
+ConfigOption = typer.Option(None, "--config", envvar="SEAWALL_OPERATIONS_CONFIG",
+                            help="Backlog policy TOML overriding the packaged defaults.")
+
+
+def _as_of(value: str | None) -> date:
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"--as-of {value!r} is not a YYYY-MM-DD date")
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("table", "json"):
+        fail("--format must be table or json")
+
+
+def _json(data) -> None:
+    json.dump(data, sys.stdout, indent=1, default=str)
+    sys.stdout.write("\n")
+
+
+def _cfg(config: str | None, **overrides):
+    from seawall.operations.config import ConfigError, backlog_config
+
+    try:
+        return backlog_config(config, **overrides)
+    except ConfigError as exc:
+        fail(f"configuration: {exc}")
+
+
+def _print(table: Table) -> None:
+    Console(width=160).print(table)
+
+
+def import_csv(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV file."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid",
+                                      help="Import the valid rows even if others have errors."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check only; write nothing."),
+    fmt: str = FormatOption, config: str | None = ConfigOption, db: str | None = DbOption,
+) -> None:
+    """Import exhibits from a case-management CSV export (see docs/operations.md for the
+    columns).  Exits 1 listing each bad row unless --skip-invalid."""
+    from seawall.operations.csv_import import import_backlog
+    from seawall.store.audit import cli_actor
+    from seawall.store.db import session_scope
+
+    _check_format(fmt)
+    cfg = _cfg(config)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        fail(f"{path}: not UTF-8 text (save the CSV as UTF-8)")
+    with session_scope(db) as session:
+        result = import_backlog(session, text, cfg, cli_actor(), skip_invalid=skip_invalid)
+        if dry_run:
+            session.rollback()
+            result.imported = False
+    if fmt == "json":
+        _json(result.as_dict())
+    else:
+        for err in result.errors:
+            typer.echo(f"{path}: {err}")
+        state = "imported" if result.imported else "nothing imported"
+        console.print(f"{result.rows} rows: {result.created} new, {result.updated} updated, "
+                      f"{result.skipped} skipped, {len(result.errors)} error(s); {state}")
+    if result.errors and not result.imported:
+        raise typer.Exit(1)
+
+
+def generate(
+    seed: int = typer.Option(1, "--seed", help="Random seed (same seed, same data)."),
+    days: int = typer.Option(360, "--days", help="Days of history to generate."),
+    per_week: float = typer.Option(14.0, "--per-week", help="Exhibits received per week."),
+    no_staff: bool = typer.Option(False, "--no-staff", help="Backlog only, no workforce."),
+    as_of: str | None = AsOfOption, db: str | None = DbOption,
+) -> None:
+    """Write seeded synthetic backlog (and workforce) data for demos and tests."""
+    from seawall.operations.synthetic import populate
+    from seawall.store.audit import cli_actor
+    from seawall.store.db import session_scope
+
+    with session_scope(db) as session:
+        counts = populate(session, cli_actor(), seed, _as_of(as_of), days, per_week,
+                          staff=not no_staff)
+    console.print("synthetic data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+def queue(
+    limit: int = typer.Option(30, "--limit", help="Rows to show (0: all)."),
+    fmt: str = FormatOption, as_of: str | None = AsOfOption,
+    config: str | None = ConfigOption, db: str | None = DbOption,
+) -> None:
+    """Waiting exhibits in priority order, each score explained."""
+    from seawall.operations import reports
+    from seawall.store.db import session_scope
+
+    _check_format(fmt)
+    cfg = _cfg(config)
+    day = _as_of(as_of)
+    with session_scope(db) as session:
+        report = reports.queue(session, cfg, day, limit or None)
+    if fmt == "json":
+        _json(report)
+        return
+    table = Table(title=f"Examination queue as of {day}: {report['waiting']} waiting, "
+                        f"{report['in_examination']} in examination")
+    for col in ("#", "case", "exhibit", "type", "band", "received", "wait d", "due",
+                "score", "why"):
+        table.add_column(col, justify="right" if col in ("#", "wait d", "score") else "left")
+    for r in report["items"]:
+        band = r["band"] + ("*" if r["band_source"] == "default" else "")
+        table.add_row(str(r["rank"]), r["case_reference"], r["exhibit_reference"],
+                      r["exhibit_type"], band, r["received"], str(r["waiting_days"]),
+                      ("[red]" + r["due"] + "[/red]") if r["overdue"] else r["due"],
+                      f"{r['score']:g}", r["why"])
+    _print(table)
+    pol = report["policy"]
+    console.print(f"policy: always first {', '.join(pol['always_first']) or 'none'}; ageing "
+                  f"{pol['ageing_per_day']:g}/day, overdue {pol['overdue_per_day']:g}/day; "
+                  f"low-risk work overtakes new arrivals after "
+                  f"{pol['starvation_bound_days']} days")
+
+
+def forecast(
+    examiners: int | None = typer.Option(None, "--examiners", help="Override capacity."),
+    hours_per_day: float | None = typer.Option(None, "--hours-per-day",
+                                               help="Productive hours per examiner per day."),
+    items: bool = typer.Option(False, "--items", help="List every exhibit's dates."),
+    fmt: str = FormatOption, as_of: str | None = AsOfOption,
+    config: str | None = ConfigOption, db: str | None = DbOption,
+) -> None:
+    """Predicted start/finish per exhibit, breaches, and the clearance date."""
+    from seawall.operations import reports
+    from seawall.store.db import session_scope
+
+    _check_format(fmt)
+    cfg = _cfg(config, examiners=examiners, hours_per_day=hours_per_day)
+    day = _as_of(as_of)
+    with session_scope(db) as session:
+        report = reports.forecast(session, cfg, day, items=items or fmt == "json")
+    if fmt == "json":
+        _json(report)
+        return
+    table = Table(title=f"Forecast as of {day}: {report['examiners']} examiners x "
+                        f"{report['hours_per_day']:g} h/day; deadline applies to the "
+                        f"{report['deadline_measure']} of examination")
+    for col in ("band", "deadline d", "waiting", "in exam", "predicted breaches",
+                "median wait d"):
+        table.add_column(col, justify="left" if col == "band" else "right")
+    for r in report["bands"]:
+        table.add_row(r["label"], str(r["deadline_days"]), str(r["waiting"]),
+                      str(r["in_examination"]), str(r["predicted_breaches"]),
+                      str(r["median_predicted_wait_days"] or "-"))
+    _print(table)
+    effort = ", ".join(f"{k} {v['hours']:g} h ({v['source']}, n={v['history']}, "
+                       f"estimates x{v['calibration']:g})" for k, v in report["effort"].items())
+    typer.echo(f"effort per exhibit: {effort}")
+    typer.echo(f"open work {report['open_hours']:g} h; capacity "
+               f"{report['capacity_hours_per_day']:g} h/day vs arrivals "
+               f"{report['arrival_hours_per_day']:g} h/day "
+               f"({report['arrivals_per_day']:g} exhibits/day over "
+               f"{report['arrival_window_days']} days)")
+    typer.echo(f"today's backlog done by {report['backlog_done_date'] or 'never (no capacity)'}"
+               "; clearance at current arrival rates: "
+               + (report["clearance_date"] or f"never (backlog grows "
+                                                f"{report['growth_hours_per_week']:g} h/week)"))
+    if items:
+        t = Table(title="Exhibits")
+        for col in ("case", "exhibit", "band", "status", "received", "start", "finish", "due",
+                    "breach"):
+            t.add_column(col)
+        for i in report["items"]:
+            t.add_row(i["case_reference"], i["exhibit_reference"], i["band"], i["status"],
+                      i["received"], i["predicted_start"] or "-", i["predicted_finish"] or "-",
+                      i["due"], "[red]yes[/red]" if i["breach"] else "no")
+        _print(t)
+
+
+def simulate(
+    examiners: int | None = typer.Option(None, "--examiners", help="Examiners in scenario."),
+    hours_per_day: float | None = typer.Option(None, "--hours-per-day"),
+    arrival_multiplier: float = typer.Option(1.0, "--arrivals",
+                                             help="Arrival rate multiplier (1.2 = +20%)."),
+    automated_share: float = typer.Option(0.0, "--automated",
+                                          help="Share of exhibits cleared by automated "
+                                               "triage (0..1)."),
+    days: int | None = typer.Option(None, "--days", help="Horizon in days."),
+    replications: int | None = typer.Option(None, "--replications"),
+    seed: int | None = typer.Option(None, "--seed"),
+    charts: Path | None = typer.Option(None, "--charts", file_okay=False,
+                                       help="Write SVG charts into this folder."),
+    fmt: str = FormatOption, as_of: str | None = AsOfOption,
+    config: str | None = ConfigOption, db: str | None = DbOption,
+) -> None:
+    """What-if: simulate the queue under changed capacity, arrivals or automation, against
+    a baseline with the same random streams."""
+    from seawall.operations import reports
+    from seawall.operations.simulation import Scenario
+    from seawall.store.db import session_scope
+
+    _check_format(fmt)
+    cfg = _cfg(config)
+    scenario = Scenario(examiners=examiners, hours_per_day=hours_per_day,
+                        arrival_multiplier=arrival_multiplier, automated_share=automated_share,
+                        horizon_days=days, replications=replications, seed=seed)
+    try:
+        scenario.validate()
+    except ValueError as exc:
+        fail(str(exc))
+    with session_scope(db) as session:
+        report = reports.simulate(session, cfg, _as_of(as_of), scenario)
+    if charts:
+        charts.mkdir(parents=True, exist_ok=True)
+        for name, svg in report.charts(cfg).items():
+            (charts / f"{name}.svg").write_text(svg, encoding="utf-8")
+    data = report.as_dict()
+    if fmt == "json":
+        _json(data)
+        return
+    base, scen = data["baseline"], data["scenario"]
+    table = Table(title=f"What-if over {scen['horizon_days']} days, {scen['replications']} "
+                        f"replication(s): baseline vs scenario")
+    table.add_column("measure")
+    table.add_column("baseline", justify="right")
+    table.add_column("scenario", justify="right")
+    table.add_row("examiners", str(base["examiners"]), str(scen["examiners"]))
+    for key in ("backlog_start", "backlog_peak", "backlog_end", "started", "still_waiting",
+                "initial_backlog_cleared_day"):
+        table.add_row(key.replace("_", " "), str(base[key]), str(scen[key]))
+    for band in cfg.band_order:
+        b, s = base["bands"][band], scen["bands"][band]
+        label = cfg.bands[band].label
+        table.add_row(f"{label}: breaches", str(b["breaches"]), str(s["breaches"]))
+        table.add_row(f"{label}: median / p90 wait d",
+                      f"{b['median_wait_days']} / {b['p90_wait_days']}",
+                      f"{s['median_wait_days']} / {s['p90_wait_days']}")
+    _print(table)
+    if charts:
+        console.print(f"charts written to {charts}")
+
+
+def status(
+    case: str = typer.Argument(..., help="Case reference."),
+    exhibit: str = typer.Argument(..., help="Exhibit reference."),
+    new_status: str = typer.Argument(..., help="triaged, in_examination, reported (or one "
+                                               "step back)."),
+    on: str | None = typer.Option(None, "--on", help="Date of the change (default today)."),
+    actual_hours: float | None = typer.Option(None, "--hours",
+                                              help="Actual hours spent (when reporting)."),
+    db: str | None = DbOption,
+) -> None:
+    """Move an exhibit along received -> triaged -> in_examination -> reported."""
+    from seawall.operations.backlog import BacklogError, set_status
+    from seawall.store.audit import cli_actor
+    from seawall.store.db import session_scope
+
+    with session_scope(db) as session:
+        try:
+            item = set_status(session, cli_actor(), case, exhibit, new_status,
+                              _as_of(on) if on else None, actual_hours)
+        except BacklogError as exc:
+            fail(str(exc))
+        console.print(f"{case}/{exhibit}: {item.status}")
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Digital-forensics backlog: queue, forecast, what-if.",
+                        no_args_is_help=True)
+    app.add_typer(group, name="backlog")
+    group.command("import")(import_csv)
+    group.command("generate")(generate)
+    group.command("queue")(queue)
+    group.command("forecast")(forecast)
+    group.command("simulate")(simulate)
+    group.command("status")(status)

@@ -1,0 +1,149 @@
+"""The backlog in the database: loading entries with effective bands, status changes, and
+the reports (queue, forecast, simulation) shared by the CLI, the web pages and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from seawall.operations import bands as band_lookup
+from seawall.operations import charts, policy
+from seawall.operations.config import BacklogConfig
+from seawall.operations.forecast import Forecast, forecast
+from seawall.operations.model import Entry
+from seawall.operations.simulation import Scenario, SimResult, compare
+from seawall.store import audit
+from seawall.store.models import utcnow
+from seawall.store.operations_models import BACKLOG_STATUSES, BacklogItem
+
+# Allowed moves: forward one step, or back one step to correct a mistake.
+_NEXT = {s: i for i, s in enumerate(BACKLOG_STATUSES)}
+
+
+class BacklogError(ValueError):
+    """A backlog change that cannot be made (shown to the user)."""
+
+
+def load_entries(session: Session, cfg: BacklogConfig) -> list[Entry]:
+    """Every backlog item as an :class:`Entry` with its effective band (casework first)."""
+    rows = session.scalars(select(BacklogItem).order_by(BacklogItem.id)).all()
+    stored: dict[str, str | None] = {}
+    for r in rows:
+        # Prefer a band held on any of the case's items: a case has one band.
+        stored[r.case_reference] = stored.get(r.case_reference) or r.risk_band
+    effective = band_lookup.case_bands(session, stored, cfg.band_order)
+    out = []
+    for r in rows:
+        band, source = effective.get(r.case_reference, (None, "none"))
+        if band not in cfg.bands:
+            band, source = cfg.unbanded, "default"
+        out.append(Entry(
+            case_reference=r.case_reference, exhibit_reference=r.exhibit_reference,
+            exhibit_type=r.exhibit_type if r.exhibit_type in cfg.exhibit_types else "storage",
+            received=r.received_on, status=r.status, band=band, band_source=source,
+            safeguarding=bool(r.safeguarding), estimated_hours=r.estimated_hours,
+            started=r.started_on, reported=r.reported_on, actual_hours=r.actual_hours,
+            examiner=r.examiner.staff_number if r.examiner else None))
+    return out
+
+
+def set_status(session: Session, actor: str, case_reference: str, exhibit_reference: str,
+               status: str, on: date | None = None, actual_hours: float | None = None,
+               ) -> BacklogItem:
+    """Move an exhibit one step along received -> triaged -> in_examination -> reported
+    (or one step back to correct a mistake); audited.  Caller commits."""
+    if status not in _NEXT:
+        raise BacklogError(f"unknown status {status!r}; expected one of "
+                           f"{', '.join(BACKLOG_STATUSES)}")
+    item = session.scalar(select(BacklogItem).where(
+        BacklogItem.case_reference == case_reference,
+        BacklogItem.exhibit_reference == exhibit_reference))
+    if item is None:
+        raise BacklogError(f"no backlog item {case_reference}/{exhibit_reference}")
+    if abs(_NEXT[status] - _NEXT[item.status]) != 1:
+        raise BacklogError(f"cannot move from {item.status} to {status}")
+    on = on or utcnow().date()
+    before = item.status
+    item.status = status
+    if status == "in_examination" and item.started_on is None:
+        item.started_on = on
+    if status == "reported":
+        item.reported_on = on
+        if actual_hours is not None:
+            item.actual_hours = actual_hours
+    if before == "reported":
+        item.reported_on = None
+    audit.record(session, actor, "operations.backlog.status", case=case_reference,
+                 target=exhibit_reference, details={"from": before, "to": status})
+    return item
+
+
+def queue_report(entries: list[Entry], cfg: BacklogConfig, as_of: date,
+                 limit: int | None = None) -> dict:
+    """Waiting exhibits in priority order with their scores explained."""
+    ordered = policy.order(entries, as_of, cfg)
+    rows = []
+    for rank, e in enumerate(ordered[:limit] if limit else ordered, start=1):
+        due = policy.due_date(e, cfg)
+        rows.append({
+            "rank": rank, "case_reference": e.case_reference,
+            "exhibit_reference": e.exhibit_reference, "exhibit_type": e.exhibit_type,
+            "band": e.band, "band_source": e.band_source, "status": e.status,
+            "received": e.received.isoformat(), "waiting_days": (as_of - e.received).days,
+            "due": due.isoformat(), "overdue": as_of > due, "safeguarding": e.safeguarding,
+            "score": round(policy.score(e, as_of, cfg), 2),
+            "why": policy.explain(e, as_of, cfg)})
+    return {
+        "as_of": as_of.isoformat(), "waiting": len(ordered),
+        "in_examination": sum(1 for e in entries if e.status == "in_examination"),
+        "policy": policy_description(cfg), "items": rows}
+
+
+def policy_description(cfg: BacklogConfig) -> dict:
+    return {
+        "always_first": list(cfg.always_first),
+        "bands": {k: {"label": b.label, "deadline_days": b.deadline_days, "weight": b.weight}
+                  for k, b in cfg.bands.items()},
+        "deadline_measure": cfg.deadline_measure,
+        "ageing_per_day": cfg.ageing_per_day, "overdue_per_day": cfg.overdue_per_day,
+        "safeguarding_bonus": cfg.safeguarding_bonus,
+        "starvation_bound_days": round(cfg.starvation_bound_days(), 1),
+    }
+
+
+def forecast_report(entries: list[Entry], cfg: BacklogConfig, as_of: date,
+                    items: bool = True) -> tuple[dict, Forecast]:
+    fc = forecast(entries, cfg, as_of)
+    out = fc.summary(cfg)
+    if items:
+        out["items"] = [i.as_dict() for i in fc.items]
+    return out, fc
+
+
+@dataclass
+class SimulationReport:
+    baseline: SimResult
+    scenario: SimResult
+
+    def as_dict(self) -> dict:
+        return {"baseline": self.baseline.summary(), "scenario": self.scenario.summary()}
+
+    def charts(self, cfg: BacklogConfig) -> dict[str, str]:
+        """SVG charts: backlog over time, waiting per band, breaches per band."""
+        results = {"baseline": self.baseline, "scenario": self.scenario}
+        labels = {k: b.label for k, b in cfg.bands.items()}
+        deadlines = {k: b.deadline_days for k, b in cfg.bands.items()}
+        return {
+            "backlog": charts.backlog_over_time(results),
+            "waiting": charts.waiting_by_band(results, cfg.band_order, labels, deadlines),
+            "breaches": charts.breaches_by_band(results, cfg.band_order, labels),
+        }
+
+
+def simulation_report(entries: list[Entry], cfg: BacklogConfig, as_of: date,
+                      scenario: Scenario) -> SimulationReport:
+    base, scen = compare(entries, cfg, as_of, scenario)
+    return SimulationReport(base, scen)

@@ -1,0 +1,83 @@
+"""Risk bands: normalising spellings, and the one place that reads casework's bands.
+
+:func:`case_bands` is the only coupling between the backlog and case triage
+(``seawall.casework``): a case's band is its latest risk assessment when casework has one,
+otherwise the band stored on the backlog item (imported from CSV or entered by hand).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from seawall.store.models import Case
+
+_ALIASES = {
+    "vh": "very_high", "veryhigh": "very_high", "very_high": "very_high",
+    "h": "high", "high": "high", "m": "medium", "med": "medium", "medium": "medium",
+    "l": "low", "low": "low",
+}
+
+
+def normalise_band(value: str | None, known: Iterable[str] | None = None) -> str | None:
+    """'Very High', 'very-high', 'VH' -> 'very_high'; None/'' -> None; unknown -> ValueError."""
+    if value is None or not str(value).strip():
+        return None
+    key = str(value).strip().lower().replace("-", "_").replace(" ", "_")
+    key = _ALIASES.get(key.replace("_", ""), _ALIASES.get(key, key))
+    if known is not None and key not in set(known):
+        raise ValueError(f"unknown risk band {value!r} (expected one of: "
+                         f"{', '.join(sorted(known))})")
+    return key
+
+
+def _casework_bands(session: Session, references: list[str],
+                    order: list[str]) -> dict[str, str]:
+    """Most urgent band per case among its suspects' latest usable risk assessments.
+
+    For each suspect, the newest assessment whose band is one of ``order`` counts (so an
+    assessment with another instrument's bands, e.g. CPORT's, or an incomplete one, is
+    passed over); a case takes the most urgent of its suspects' bands.  Returns {} when the
+    casework stage is not installed.
+    """
+    try:
+        from seawall.store.casework_models import RiskAssessment
+    except ImportError:
+        return {}
+    rank = {band: i for i, band in enumerate(order)}
+    out: dict[str, str] = {}
+    for i in range(0, len(references), 500):
+        chunk = references[i:i + 500]
+        latest = (select(func.max(RiskAssessment.id))
+                  .join(Case, Case.id == RiskAssessment.case_id)
+                  .where(Case.reference.in_(chunk), RiskAssessment.band.in_(order))
+                  .group_by(RiskAssessment.suspect_id))
+        rows = session.execute(
+            select(Case.reference, RiskAssessment.band)
+            .join(Case, Case.id == RiskAssessment.case_id)
+            .where(RiskAssessment.id.in_(latest))).all()
+        for ref, band in rows:
+            if ref not in out or rank[band] < rank[out[ref]]:
+                out[ref] = band
+    return out
+
+
+def case_bands(session: Session, stored: dict[str, str | None],
+               order: list[str]) -> dict[str, tuple[str | None, str]]:
+    """{case reference: (band, source)} where source is 'casework', 'stored' or 'none'.
+
+    ``stored`` maps each case reference to the band held on its backlog items; ``order``
+    lists the configured bands, most urgent first.
+    """
+    from_casework = _casework_bands(session, sorted(stored), order) if stored else {}
+    out: dict[str, tuple[str | None, str]] = {}
+    for ref, band in stored.items():
+        if ref in from_casework:
+            out[ref] = (from_casework[ref], "casework")
+        elif band:
+            out[ref] = (band, "stored")
+        else:
+            out[ref] = (None, "none")
+    return out

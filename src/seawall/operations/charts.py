@@ -1,0 +1,137 @@
+"""Server-side charts as deterministic SVG (matplotlib, no pyplot, no timestamps).
+
+Same input, same bytes: fixed hash salt, no creation date, text kept as text.  Callers embed
+the SVG as an ``<img>`` (data: URI), so the page's CSP needs no inline styles.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure  # noqa: E402  (after selecting the backend)
+
+BAND_COLOURS = {"very_high": "#b42318", "high": "#dc6803", "medium": "#eaaa08",
+                "low": "#1f4e79"}
+RC = {"svg.hashsalt": "seawall", "svg.fonttype": "none", "font.size": 9,
+      "axes.spines.top": False, "axes.spines.right": False}
+
+
+def _svg(fig: Figure) -> str:
+    out = io.StringIO()
+    with matplotlib.rc_context(RC):
+        fig.savefig(out, format="svg", metadata={"Date": None, "Creator": "Seawall"},
+                    bbox_inches="tight")
+    return out.getvalue()
+
+
+def _figure(width=7.0, height=3.2) -> Figure:
+    with matplotlib.rc_context(RC):
+        return Figure(figsize=(width, height), dpi=96)
+
+
+def data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def backlog_over_time(results: dict, title: str = "Open exhibits over time") -> str:
+    """Lines of open-exhibit counts per day, one per named simulation result."""
+    fig = _figure()
+    with matplotlib.rc_context(RC):
+        ax = fig.add_subplot()
+        styles = ["--", "-", ":", "-."]
+        for i, (name, res) in enumerate(results.items()):
+            ax.plot(res.days, res.backlog, styles[i % 4], label=name, linewidth=1.6)
+        ax.set_xlabel("days from today")
+        ax.set_ylabel("open exhibits")
+        ax.set_title(title)
+        ax.set_ylim(bottom=0)
+        ax.legend(frameon=False)
+    return _svg(fig)
+
+
+def waiting_by_band(results: dict, bands: list[str], labels: dict[str, str],
+                    deadlines: dict[str, int]) -> str:
+    """Box plots of waiting days (receipt to start) per band, per result."""
+    fig = _figure()
+    with matplotlib.rc_context(RC):
+        ax = fig.add_subplot()
+        n = max(1, len(results))
+        width = 0.8 / n
+        for i, res in enumerate(results.values()):
+            data = [res.waits.get(b) or [0.0] for b in bands]
+            pos = [j + (i - (n - 1) / 2) * width for j in range(len(bands))]
+            bp = ax.boxplot(data, positions=pos, widths=width * 0.9, patch_artist=True,
+                            showfliers=False, manage_ticks=False)
+            for patch, b in zip(bp["boxes"], bands, strict=True):
+                patch.set_facecolor(BAND_COLOURS.get(b, "#667085"))
+                patch.set_alpha(0.35 if i == 0 and n > 1 else 0.85)
+        for j, b in enumerate(bands):
+            ax.hlines(deadlines[b], j - 0.45, j + 0.45, colors="#b42318", linestyles=":")
+        ax.set_xticks(range(len(bands)), [labels[b] for b in bands])
+        ax.set_ylabel("days waiting")
+        names = list(results)
+        ax.set_title("Waiting time per band" + (f" ({' vs '.join(names)}; dotted: deadline)"
+                                                if n > 1 else " (dotted: deadline)"))
+    return _svg(fig)
+
+
+def breaches_by_band(results: dict, bands: list[str], labels: dict[str, str]) -> str:
+    """Grouped bars: deadline breaches per band for each result."""
+    fig = _figure(height=2.8)
+    with matplotlib.rc_context(RC):
+        ax = fig.add_subplot()
+        n = max(1, len(results))
+        width = 0.8 / n
+        for i, (name, res) in enumerate(results.items()):
+            pos = [j + (i - (n - 1) / 2) * width for j in range(len(bands))]
+            ax.bar(pos, [res.breaches.get(b, 0.0) for b in bands], width, label=name,
+                   color=[BAND_COLOURS.get(b, "#667085") for b in bands],
+                   alpha=0.4 if i == 0 and n > 1 else 0.9, edgecolor="#1d2430")
+        ax.set_xticks(range(len(bands)), [labels[b] for b in bands])
+        ax.set_ylabel("breaches")
+        ax.set_title("Deadline breaches per band" + (f" ({' vs '.join(results)})"
+                                                     if n > 1 else ""))
+    return _svg(fig)
+
+
+def forecast_by_band(rows: list[dict]) -> str:
+    """Stacked bars per band: open exhibits predicted on time vs in breach."""
+    fig = _figure(height=2.6)
+    with matplotlib.rc_context(RC):
+        ax = fig.add_subplot()
+        labels = [r["label"] for r in rows]
+        open_ = [r["waiting"] + r["in_examination"] for r in rows]
+        late = [r["predicted_breaches"] for r in rows]
+        ok = [o - b for o, b in zip(open_, late, strict=True)]
+        ax.bar(labels, ok, color="#067647", label="on time")
+        ax.bar(labels, late, bottom=ok, color="#b42318", label="predicted breach")
+        ax.set_ylabel("open exhibits")
+        ax.set_title("Forecast: open exhibits per band")
+        ax.legend(frameon=False)
+    return _svg(fig)
+
+
+def heat_map(rows: list[str], cols: list[str], values: list[list[float]],
+             annotations: list[list[str]], title: str) -> str:
+    """A rows x cols heat map of shares (0..1) with text in each cell."""
+    fig = _figure(width=1.6 + 1.3 * len(cols), height=0.9 + 0.45 * max(1, len(rows)))
+    with matplotlib.rc_context(RC):
+        ax = fig.add_subplot()
+        ax.imshow(values or [[0.0]], cmap="RdYlGn", vmin=0.0, vmax=1.0, aspect="auto")
+        ax.set_xticks(range(len(cols)), cols, rotation=20, ha="right")
+        ax.set_yticks(range(len(rows)), rows)
+        for i, row in enumerate(annotations):
+            for j, text in enumerate(row):
+                share = values[i][j] if values and values[i] else 0.5
+                # The colour map's ends are dark: light text keeps the counts readable.
+                colour = "#ffffff" if share < 0.2 or share > 0.85 else "#1d2430"
+                ax.text(j, i, text, ha="center", va="center", fontsize=8, color=colour)
+        ax.set_title(title)
+        for side in ("top", "right", "left", "bottom"):
+            ax.spines[side].set_visible(False)
+    return _svg(fig)

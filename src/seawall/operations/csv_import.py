@@ -1,0 +1,458 @@
+"""CSV import of existing case-management data: backlog exhibits, staff, credentials.
+
+Every row is checked before anything is written; problems are reported per row and column
+(line numbers as a spreadsheet shows them: the header is line 1).  By default a file with
+any error imports nothing, so a half-imported backlog never misleads a forecast;
+``skip_invalid`` imports the good rows and still reports the bad ones.  Rows are matched on
+their natural key (case + exhibit reference, staff number, staff + credential + level) and
+updated in place on re-import.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from seawall.operations.bands import normalise_band
+from seawall.operations.config import BacklogConfig
+from seawall.store import audit
+from seawall.store.models import Case, Exhibit, utcnow
+from seawall.store.operations_models import (
+    BACKLOG_STATUSES,
+    BacklogItem,
+    Credential,
+    Staff,
+    Team,
+)
+
+MAX_ROWS = 200_000
+
+TYPE_ALIASES = {
+    "phone": "phone", "mobile": "phone", "handset": "phone", "smartphone": "phone",
+    "tablet": "phone", "computer": "computer", "laptop": "computer", "desktop": "computer",
+    "pc": "computer", "storage": "storage", "usb": "storage", "hdd": "storage",
+    "sd": "storage", "sd_card": "storage", "external_drive": "storage",
+    "storage_media": "storage", "cloud_return": "cloud_return", "cloud": "cloud_return",
+    "cloud_account": "cloud_return", "provider_return": "cloud_return",
+}
+STATUS_ALIASES = {"received": "received", "new": "received", "triaged": "triaged",
+                  "in_examination": "in_examination", "in_exam": "in_examination",
+                  "examining": "in_examination", "in_progress": "in_examination",
+                  "reported": "reported", "complete": "reported", "completed": "reported",
+                  "done": "reported"}
+TRUE = {"y", "yes", "true", "1", "t"}
+FALSE = {"n", "no", "false", "0", "f", ""}
+
+BACKLOG_COLUMNS = {
+    "case_reference": ("case_reference", "case", "case_ref", "case_number"),
+    "exhibit_reference": ("exhibit_reference", "exhibit", "exhibit_ref", "exhibit_number"),
+    "exhibit_type": ("exhibit_type", "type", "device_type"),
+    "received": ("received", "received_on", "date_received"),
+    "status": ("status",),
+    "risk_band": ("risk_band", "band", "risk"),
+    "estimated_hours": ("estimated_hours", "estimate", "estimate_hours"),
+    "started": ("started", "started_on", "date_started"),
+    "reported": ("reported", "reported_on", "date_reported"),
+    "actual_hours": ("actual_hours", "hours_spent"),
+    "safeguarding": ("safeguarding", "child_at_risk", "safeguarding_flag"),
+    "examiner": ("examiner", "examiner_staff_number"),
+    "notes": ("notes",),
+}
+BACKLOG_REQUIRED = ("case_reference", "exhibit_reference", "exhibit_type", "received")
+
+
+@dataclass
+class RowError:
+    line: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    imported: bool = False
+    fatal: bool = False  # the file as a whole is unusable (header, encoding)
+
+    def as_dict(self) -> dict:
+        return {"rows": self.rows, "created": self.created, "updated": self.updated,
+                "skipped": self.skipped, "imported": self.imported,
+                "errors": [e.as_dict() for e in self.errors]}
+
+
+class _Row:
+    """One CSV row with typed getters that record errors instead of raising."""
+
+    def __init__(self, line: int, values: dict[str, str], errors: list[RowError]):
+        self.line, self.values, self.errors, self.ok = line, values, errors, True
+
+    def error(self, column: str | None, message: str) -> None:
+        self.ok = False
+        self.errors.append(RowError(self.line, column, message))
+
+    def text(self, col: str, required: bool = False, max_len: int = 200) -> str | None:
+        value = (self.values.get(col) or "").strip()
+        if not value:
+            if required:
+                self.error(col, "is required")
+            return None
+        if len(value) > max_len:
+            self.error(col, f"longer than {max_len} characters")
+            return None
+        return value
+
+    def date(self, col: str, required: bool = False) -> date | None:
+        value = self.text(col, required)
+        if value is None:
+            return None
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d/%m/%y"):
+            try:
+                return datetime.strptime(value, fmt).date()
+            except ValueError:
+                continue
+        self.error(col, f"{value!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+        return None
+
+    def number(self, col: str, minimum: float = 0.0, maximum: float = 10_000.0,
+               integer: bool = False) -> float | None:
+        value = self.text(col)
+        if value is None:
+            return None
+        try:
+            num = int(value) if integer else float(value)
+        except ValueError:
+            self.error(col, f"{value!r} is not a {'whole ' if integer else ''}number")
+            return None
+        if not minimum <= num <= maximum:
+            self.error(col, f"{value} is outside {minimum:g}..{maximum:g}")
+            return None
+        return num
+
+    def flag(self, col: str, default: bool | None = False) -> bool | None:
+        value = (self.values.get(col) or "").strip().lower()
+        if value in TRUE:
+            return True
+        if value in FALSE:
+            return default if value == "" else False
+        self.error(col, f"{value!r} is not yes/no")
+        return default
+
+    def choice(self, col: str, aliases: dict[str, str], required: bool = False,
+               default: str | None = None) -> str | None:
+        value = self.text(col, required)
+        if value is None:
+            return default
+        key = value.lower().replace("-", "_").replace(" ", "_")
+        if key not in aliases:
+            valid = ", ".join(sorted(set(aliases.values())))
+            self.error(col, f"{value!r} is not one of: {valid}")
+            return None
+        return aliases[key]
+
+
+def _read(text: str, columns: dict[str, tuple[str, ...]], required: Iterable[str],
+          result: ImportResult) -> list[_Row]:
+    """Parse CSV text, map header aliases to canonical names, check required columns."""
+    if text.startswith("\ufeff"):  # Excel's UTF-8 byte-order mark
+        text = text[1:]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        result.errors.append(RowError(1, None, "the file is empty"))
+        result.fatal = True
+        return []
+    except csv.Error as exc:
+        result.errors.append(RowError(1, None, f"unreadable CSV: {exc}"))
+        result.fatal = True
+        return []
+    lookup = {alias: canon for canon, aliases in columns.items() for alias in aliases}
+    mapped: list[str | None] = []
+    for name in header:
+        key = name.strip().lower().replace(" ", "_").replace("-", "_")
+        mapped.append(lookup.get(key))
+    missing = [c for c in required if c not in mapped]
+    if missing:
+        result.errors.append(RowError(1, None, "missing column(s): " + ", ".join(missing)))
+        result.fatal = True
+        return []
+    rows: list[_Row] = []
+    line, malformed = 1, 0
+    try:
+        for record in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(rows) >= MAX_ROWS:
+                result.errors.append(RowError(line, None, f"more than {MAX_ROWS} rows"))
+                result.fatal = True
+                break
+            if len(record) > len(header):
+                result.errors.append(RowError(line, None, f"{len(record)} fields, header has "
+                                                          f"{len(header)}"))
+                malformed += 1
+                continue
+            values = {c: v for c, v in zip(mapped, record, strict=False) if c}
+            rows.append(_Row(line, values, result.errors))
+    except csv.Error as exc:
+        result.errors.append(RowError(line + 1, None, f"unreadable CSV: {exc}"))
+        result.fatal = True
+    result.rows = len(rows) + malformed
+    return rows
+
+
+def _finish(result: ImportResult, rows: list[_Row], skip_invalid: bool,
+            apply: Callable[[_Row], bool]) -> ImportResult:
+    good = [r for r in rows if r.ok]
+    if (result.errors and not skip_invalid) or result.fatal:
+        result.skipped = result.rows
+        return result
+    result.skipped = result.rows - len(good)
+    for row in good:
+        if apply(row):
+            result.created += 1
+        else:
+            result.updated += 1
+    result.imported = True
+    return result
+
+
+def import_backlog(session: Session, text: str, cfg: BacklogConfig, actor: str,
+                   skip_invalid: bool = False, today: date | None = None) -> ImportResult:
+    """Import backlog exhibits from CSV text (see the module docstring).  Caller commits."""
+    result = ImportResult()
+    today = today or utcnow().date()
+    rows = _read(text, BACKLOG_COLUMNS, BACKLOG_REQUIRED, result)
+    seen: dict[tuple[str, str], int] = {}
+    staff_ids = dict(session.execute(select(Staff.staff_number, Staff.id)).all())
+    parsed: dict[int, dict] = {}
+    for row in rows:
+        case = row.text("case_reference", required=True)
+        exhibit = row.text("exhibit_reference", required=True)
+        etype = row.choice("exhibit_type", TYPE_ALIASES, required=True)
+        if etype is not None and etype not in cfg.exhibit_types:
+            row.error("exhibit_type", f"{etype!r} is not configured")
+        received = row.date("received", required=True)
+        status = row.choice("status", STATUS_ALIASES, default="received")
+        band = None
+        raw_band = row.text("risk_band")
+        if raw_band:
+            try:
+                band = normalise_band(raw_band, cfg.bands)
+            except ValueError as exc:
+                row.error("risk_band", str(exc))
+        estimate = row.number("estimated_hours", 0.0, 5000.0)
+        started, reported = row.date("started"), row.date("reported")
+        actual = row.number("actual_hours", 0.0, 5000.0)
+        safeguarding = row.flag("safeguarding")
+        examiner = row.text("examiner", max_len=50)
+        if examiner and examiner not in staff_ids:
+            row.error("examiner", f"no staff member {examiner!r} (import staff first)")
+        if received and received > today:
+            row.error("received", f"{received} is in the future")
+        if received and started and started < received:
+            row.error("started", "is before the received date")
+        if received and reported and reported < received:
+            row.error("reported", "is before the received date")
+        if started and reported and reported < started:
+            row.error("reported", "is before the started date")
+        if status == "reported" and reported is None:
+            row.error("reported", "is required when status is reported")
+        if status in ("received", "triaged") and (started or reported):
+            row.error("status", f"{status} but a started/reported date is given")
+        if case and exhibit:
+            key = (case, exhibit)
+            if key in seen:
+                row.error("exhibit_reference",
+                          f"{case}/{exhibit} already appears on line {seen[key]}")
+            else:
+                seen[key] = row.line
+        parsed[row.line] = dict(
+            case_reference=case, exhibit_reference=exhibit, exhibit_type=etype,
+            received_on=received, status=status, risk_band=band, estimated_hours=estimate,
+            started_on=started, reported_on=reported, actual_hours=actual,
+            safeguarding=bool(safeguarding),
+            examiner_id=staff_ids.get(examiner) if examiner else None,
+            notes=row.text("notes", max_len=2000))
+
+    cases = dict(session.execute(select(Case.reference, Case.id)).all())
+
+    def apply(row: _Row) -> bool:
+        values = parsed[row.line]
+        item = session.scalar(select(BacklogItem).where(
+            BacklogItem.case_reference == values["case_reference"],
+            BacklogItem.exhibit_reference == values["exhibit_reference"]))
+        created = item is None
+        if created:
+            item = BacklogItem(source="csv")
+            session.add(item)
+        for key, value in values.items():
+            setattr(item, key, value)
+        item.case_id = cases.get(values["case_reference"])
+        if item.case_id is not None:
+            item.exhibit_id = session.scalar(select(Exhibit.id).where(
+                Exhibit.case_id == item.case_id,
+                Exhibit.reference == values["exhibit_reference"]))
+        return created
+
+    _finish(result, rows, skip_invalid, apply)
+    if result.imported:
+        session.flush()
+        audit.record(session, actor, "operations.backlog.import", details={
+            "rows": result.rows, "created": result.created, "updated": result.updated,
+            "skipped": result.skipped})
+    return result
+
+
+STAFF_COLUMNS = {
+    "staff_number": ("staff_number", "staff_no", "collar_number", "id"),
+    "name": ("name", "full_name"),
+    "team": ("team", "unit"),
+    "role": ("role", "role_profile"),
+    "hours_per_week": ("hours_per_week", "hours"),
+    "username": ("username", "seawall_user", "login"),
+    "dedicated": ("dedicated", "dedicated_ocsa", "dedicated_online_csa"),
+    "active": ("active",),
+}
+CREDENTIAL_COLUMNS = {
+    "staff_number": ("staff_number", "staff_no", "collar_number"),
+    "credential": ("credential", "code", "course", "accreditation"),
+    "level": ("level",),
+    "status": ("status",),
+    "achieved": ("achieved", "achieved_on", "date_achieved", "completed"),
+    "expires": ("expires", "expires_on", "expiry", "expiry_date"),
+}
+CREDENTIAL_STATUSES = {"held": "held", "in_training": "in_training",
+                       "training": "in_training", "lapsed": "lapsed"}
+
+
+def import_staff(session: Session, text: str, workforce_cfg: dict, actor: str,
+                 skip_invalid: bool = False) -> ImportResult:
+    """Import the staff register from CSV text.  Caller commits."""
+    result = ImportResult()
+    rows = _read(text, STAFF_COLUMNS, ("staff_number", "name", "role"), result)
+    roles = workforce_cfg.get("roles", {})
+    role_aliases = {k: k for k in roles}
+    seen: dict[str, int] = {}
+    for row in rows:
+        number = row.text("staff_number", required=True, max_len=50)
+        row.text("name", required=True)
+        row.choice("role", role_aliases, required=True)
+        row.number("hours_per_week", 0.0, 80.0)
+        row.text("team", max_len=100)
+        row.flag("dedicated", default=None)
+        row.flag("active", default=True)
+        if number in seen:
+            row.error("staff_number", f"already appears on line {seen[number]}")
+        elif number:
+            seen[number] = row.line
+    teams = {t.name: t for t in session.scalars(select(Team)).all()}
+
+    def apply(row: _Row) -> bool:
+        number = row.text("staff_number")
+        staff = session.scalar(select(Staff).where(Staff.staff_number == number))
+        created = staff is None
+        if created:
+            staff = Staff(staff_number=number)
+            session.add(staff)
+        team_name = row.text("team", max_len=100)
+        if team_name and team_name not in teams:
+            teams[team_name] = Team(name=team_name)
+            session.add(teams[team_name])
+        staff.team = teams.get(team_name) if team_name else None
+        staff.name = row.text("name")
+        staff.role = row.choice("role", role_aliases)
+        staff.hours_per_week = row.number("hours_per_week", 0.0, 80.0) or 37.0
+        staff.username = row.text("username", max_len=100)
+        staff.dedicated_ocsa = row.flag("dedicated", default=None)
+        staff.active = bool(row.flag("active", default=True))
+        return created
+
+    _finish(result, rows, skip_invalid, apply)
+    if result.imported:
+        session.flush()
+        audit.record(session, actor, "operations.staff.import", details=result.as_dict())
+    return result
+
+
+def import_credentials(session: Session, text: str, workforce_cfg: dict, actor: str,
+                       skip_invalid: bool = False) -> ImportResult:
+    """Import training and accreditations from CSV text.  A blank expiry is filled from the
+    credential's configured validity.  Caller commits."""
+    result = ImportResult()
+    rows = _read(text, CREDENTIAL_COLUMNS, ("staff_number", "credential"), result)
+    creds = workforce_cfg.get("credentials", {})
+    cred_aliases = {k: k for k in creds}
+    staff_ids = dict(session.execute(select(Staff.staff_number, Staff.id)).all())
+    seen: dict[tuple, int] = {}
+    parsed: dict[int, dict] = {}
+    for row in rows:
+        number = row.text("staff_number", required=True, max_len=50)
+        if number and number not in staff_ids:
+            row.error("staff_number", f"no staff member {number!r} (import staff first)")
+        code = row.choice("credential", cred_aliases, required=True)
+        level = row.number("level", 0, 10, integer=True)
+        levels = creds.get(code, {}).get("levels") if code else None
+        if levels and level is None:
+            row.error("level", f"{code} needs a level ({', '.join(map(str, levels))})")
+        elif levels and level not in levels:
+            row.error("level", f"{level} is not a level of {code}")
+        elif code and not levels and level is not None:
+            row.error("level", f"{code} has no levels")
+        status = row.choice("status", CREDENTIAL_STATUSES, default="held")
+        achieved, expires = row.date("achieved"), row.date("expires")
+        if achieved and expires and expires < achieved:
+            row.error("expires", "is before the achieved date")
+        if status == "held" and achieved is None:
+            row.error("achieved", "is required for a held credential")
+        valid = creds.get(code, {}).get("valid_years") if code else None
+        if expires is None and achieved and valid:
+            expires = achieved + timedelta(days=round(365.25 * valid))
+        key = (number, code, level)
+        if key in seen:
+            row.error("credential", f"already appears on line {seen[key]}")
+        else:
+            seen[key] = row.line
+        parsed[row.line] = dict(staff_id=staff_ids.get(number), code=code, level=level,
+                                status=status, achieved_on=achieved, expires_on=expires)
+
+    def apply(row: _Row) -> bool:
+        values = parsed[row.line]
+        query = select(Credential).where(Credential.staff_id == values["staff_id"],
+                                         Credential.code == values["code"])
+        query = query.where(Credential.level.is_(None) if values["level"] is None
+                            else Credential.level == values["level"])
+        cred = session.scalar(query)
+        created = cred is None
+        if created:
+            cred = Credential()
+            session.add(cred)
+        for key, value in values.items():
+            setattr(cred, key, value)
+        return created
+
+    _finish(result, rows, skip_invalid, apply)
+    if result.imported:
+        session.flush()
+        audit.record(session, actor, "operations.credentials.import", details=result.as_dict())
+    return result
+
+
+BACKLOG_STATUSES_HELP = ", ".join(BACKLOG_STATUSES)
