@@ -149,3 +149,23 @@ def empty_db_url(tmp_path: Path):
 def db_url(empty_db_url: str):
     """The database a test works in (packages' conftests may pre-seed theirs)."""
     return empty_db_url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_leftover_pg_databases():
+    """Session-scoped test databases are dropped here, after every test has finished."""
+    yield
+    if test_backend() != "postgresql":
+        return
+    import psycopg
+
+    from seawall.store.db import _ENGINES, dispose_engine
+
+    for url in list(_ENGINES):
+        if "/seawall_t_" in url:
+            dispose_engine(url)
+    with psycopg.connect(_pg_admin_url(), autocommit=True) as conn:
+        names = [r[0] for r in conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'seawall_t_%'")]
+        for name in names:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -30,8 +30,8 @@ def verdict(category=None, benign=False):
 
 
 @pytest.fixture
-def url(tmp_path):
-    url = f"sqlite:///{tmp_path / 'cw.db'}"
+def url(empty_db_url):
+    url = empty_db_url
     VERDICTS.clear()
     with session_scope(url) as s:
         case = Case(reference="OP-CW", scheme="uk")

@@ -22,7 +22,7 @@ from seawall.matching import service as matching
 from seawall.scan.pipeline import scan_exhibit
 from seawall.store.db import get_engine, session_factory, session_scope
 from seawall.store.models import Case, FileRecord
-from tests.conftest import picture_bytes, video_bytes
+from tests.conftest import create_pg_database, picture_bytes, test_backend, video_bytes
 
 CASE = "OP-REPORT-1"
 AS_OF = "2026-02-01T09:30:00Z"
@@ -76,7 +76,10 @@ def grade_local(db_url: str, rel_path: str, category: str) -> None:
 def built(tmp_path_factory) -> Built:
     root = tmp_path_factory.mktemp("report-case")
     exhibits = make_folders(root / "media")
-    db_url = f"sqlite:///{root / 'seawall.db'}"
+    if test_backend() == "postgresql":
+        db_url = create_pg_database()  # lives for the session; dropped with the test server
+    else:
+        db_url = f"sqlite:///{root / 'seawall.db'}"
     get_engine(db_url)
     ex1 = exhibits["EX-1"]
     media = [
