@@ -81,6 +81,11 @@ class EvidenceSource(abc.ABC):
         results, warnings from cross-checks.  JSON-serialisable."""
         return {"paths": self.paths}
 
+    def listing_warnings(self) -> list[str]:
+        """Warnings found while listing (after ``iter_entries`` has run); sources that keep
+        such warnings override this."""
+        return []
+
     def close(self) -> None:  # noqa: B027 - optional hook
         pass
 

@@ -4,6 +4,12 @@ dfVFS finds every partition / volume / file system; each file system The Sleuth 
 is then walked with pytsk3 (allocated and deleted names, NTFS ADS, HFS+ resource forks),
 the others (APFS, XFS, ...) through dfVFS.  Locators hold the dfVFS path-spec chain *above*
 the image file, so any process that builds ``DiskImageSource(paths)`` can re-open them.
+
+Truncated images (see ``truncation``): every volume on a raw image is measured against the
+bytes really present; ``describe()`` warns when a partition, volume or file system reaches
+past the end (and when EWF data cannot be read), TSK reads through a guard that raises on
+missing bytes, and files whose data runs reach past the end carry an error in the listing.
+dfVFS-only file systems get the warning and streams that raise on a short read.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from dfvfs.lib import errors as dfvfs_errors
 from dfvfs.path import factory as path_spec_factory
 from dfvfs.resolver import context, resolver
 
-from seawall.evidence import qcow_check, registry, tsk_walker
+from seawall.evidence import qcow_check, registry, truncation, tsk_walker
 from seawall.evidence._common import make_key, utc_from_dfdatetime
 from seawall.evidence.archive_source import detect_archive
 from seawall.evidence.base import EvidenceError, EvidenceSource, FileEntry
@@ -60,6 +66,17 @@ _TSK_FS_TYPES = {
 }
 _CHUNK = 1 << 20
 _MAX_DEPTH = 512
+# Layers that map a volume onto the raw image byte for byte and in order: on them a read
+# past the end of the image comes back empty, so the bytes present can be measured.
+_LINEAR_TYPES = {
+    _OS,
+    definitions.TYPE_INDICATOR_RAW,
+    definitions.TYPE_INDICATOR_TSK_PARTITION,
+    definitions.TYPE_INDICATOR_GPT,
+    definitions.TYPE_INDICATOR_APM,
+}
+_MEDIA_TYPES = set(definitions.STORAGE_MEDIA_IMAGE_TYPE_INDICATORS) | {
+    definitions.TYPE_INDICATOR_RAW}
 
 
 def _chain_of(path_spec) -> list:
@@ -92,6 +109,30 @@ def _volume_name(path_spec) -> str:
     return "/".join(reversed(names))
 
 
+def _is_linear(path_spec) -> bool:
+    """True when every layer down to the image file is a raw image or a plain partition."""
+    while path_spec is not None:
+        if path_spec.type_indicator not in _LINEAR_TYPES:
+            return False
+        path_spec = path_spec.parent
+    return True
+
+
+def _volume_offset(path_spec, file_object) -> int | None:
+    """Start of a partition within the media (dfVFS keeps it in the file object)."""
+    if path_spec.type_indicator in _MEDIA_TYPES or path_spec.type_indicator == _OS:
+        return 0
+    for attribute in ("_range_offset", "_partition_offset"):
+        value = getattr(file_object, attribute, None)
+        if isinstance(value, int) and value >= 0:
+            return value
+    return None
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
 def _is_block_device(path: str) -> bool:
     try:
         return stat.S_ISBLK(os.stat(path).st_mode)
@@ -106,6 +147,10 @@ class _DfvfsStream(io.RawIOBase):
         super().__init__()
         self._file_object = file_object
         self._keepalive = keepalive
+        try:
+            self._size = int(file_object.get_size())
+        except (AttributeError, OSError, TypeError, ValueError):
+            self._size = None
 
     def readable(self) -> bool:
         return True
@@ -121,7 +166,13 @@ class _DfvfsStream(io.RawIOBase):
         return self._file_object.get_offset()
 
     def readinto(self, buffer) -> int:
+        offset = self._file_object.get_offset()
         data = self._file_object.read(len(buffer))
+        if not data and self._size is not None and offset < self._size:
+            # A back-end reading past the end of a truncated image stops early: an error,
+            # never a shorter file.
+            raise OSError(f"short read at offset {offset} of {self._size} (data beyond the "
+                          "end of a truncated image?)")
         buffer[: len(data)] = data
         return len(data)
 
@@ -161,6 +212,7 @@ class DiskImageSource(EvidenceSource):
         self._errors: list[str] = []
         self._qcow_report: dict | None = None
         self._walk_counts: dict[str, int] = {}
+        self._truncation_checked = False
 
     # -- detection -------------------------------------------------------------------------
 
@@ -251,15 +303,64 @@ class DiskImageSource(EvidenceSource):
         return self._file_systems
 
     def _open_tsk(self, chain: list):
-        """(pytsk3 FS_Info, owning dfVFS file system) for a TSK file-system chain, cached."""
+        """(pytsk3 FS_Info, objects to keep alive, Extent) for a TSK file-system chain, cached.
+
+        Opened as dfVFS's TSK file system does, but through ``truncation.GuardedImage``: the
+        open itself is lenient (TSK probes other file-system types at odd offsets), later
+        reads that come back short raise.  When the volume is truncated the file system is
+        re-opened strict from the start, so nothing read short during the open stays in
+        TSK's cache.
+        """
         key = json.dumps(chain, sort_keys=True)
         if key not in self._tsk_cache:
             path_spec = _spec_from_chain(self._root_spec(), chain)
-            # Keep the dfVFS file system referenced: the resolver cache is weak (recipe §3.7).
-            file_system = resolver.Resolver.OpenFileSystem(
-                path_spec, resolver_context=self._context)
-            self._tsk_cache[key] = (file_system.GetFsInfo(), file_system)
+            # Keep the file object referenced: the resolver cache is weak (recipe §3.7).
+            file_object = resolver.Resolver.OpenFileObject(
+                path_spec.parent, resolver_context=self._context)
+            extent = self._extent(path_spec.parent, file_object,
+                                  _volume_name(path_spec) or "(whole image)")
+            image = truncation.GuardedImage(file_object, label=extent.label, extent=extent)
+            fs_info = pytsk3.FS_Info(image)
+            image.strict = True
+            extent.fs_size = int(fs_info.info.block_count) * int(fs_info.info.block_size)
+            if extent.truncated:
+                strict = truncation.GuardedImage(file_object, strict=True, label=extent.label,
+                                                 extent=extent)
+                try:
+                    fs_info = pytsk3.FS_Info(strict, type=fs_info.info.ftype)
+                    image = strict
+                except (OSError, RuntimeError) as exc:
+                    extent.lenient_open = str(exc).strip().splitlines()[0] if str(exc) else "?"
+            self._tsk_cache[key] = (fs_info, (image, file_object), extent)
         return self._tsk_cache[key]
+
+    def _extent(self, volume_spec, file_object, label: str) -> truncation.Extent:
+        """How much of a volume the image really holds (measured on raw images only)."""
+        size = int(file_object.get_size())
+        if not _is_linear(volume_spec):
+            # EWF, QCOW2, VMDK, LVM...: their libraries fail reads of missing data.
+            return truncation.Extent(label, size, None, _volume_offset(volume_spec, file_object))
+        available = truncation.probe_available(file_object, size)
+        media = self._media_size(volume_spec)
+        offset = _volume_offset(volume_spec, file_object)
+        if offset is None and media is not None and 0 < available < size:
+            offset = media - available
+        return truncation.Extent(label, size, available, offset, media)
+
+    def _media_size(self, path_spec) -> int | None:
+        """Bytes of the raw image (all segments present) under a linear path spec."""
+        while path_spec is not None and path_spec.type_indicator not in _MEDIA_TYPES:
+            if path_spec.type_indicator == _OS:
+                break
+            path_spec = path_spec.parent
+        if path_spec is None:
+            return None
+        try:
+            file_object = resolver.Resolver.OpenFileObject(
+                path_spec, resolver_context=self._context)
+            return int(file_object.get_size())
+        except (dfvfs_errors.Error, OSError, RuntimeError):
+            return None
 
     # -- listing ---------------------------------------------------------------------------
 
@@ -287,7 +388,7 @@ class DiskImageSource(EvidenceSource):
                 definitions.TYPE_INDICATOR_TSK, location="/", parent=fs_spec.parent)
             chain = _chain_of(tsk_spec)
             try:
-                fs_info, _ = self._open_tsk(chain)
+                fs_info, _, extent = self._open_tsk(chain)
             except (dfvfs_errors.Error, OSError, RuntimeError) as exc:
                 # TSK cannot read it (e.g. newer ext4 features): dfVFS without deleted files.
                 self._warnings.append(
@@ -297,7 +398,7 @@ class DiskImageSource(EvidenceSource):
                 def make_locator(inode: int, attr: list | None) -> dict:
                     return {"backend": "tsk", "fs": chain, "inode": inode, "attr": attr}
 
-                yield from tsk_walker.walk(fs_info, volume, make_locator)
+                yield from tsk_walker.walk(fs_info, volume, make_locator, extent)
                 return
         yield from self._walk_dfvfs(volume, fs_spec)
 
@@ -388,7 +489,7 @@ class DiskImageSource(EvidenceSource):
         raise EvidenceError(f"bad disk image locator {locator!r}")
 
     def _open_tsk_locator(self, locator: dict) -> BinaryIO:
-        fs_info, file_system = self._open_tsk(locator["fs"])
+        fs_info, file_system, _ = self._open_tsk(locator["fs"])
         tsk_file = fs_info.open_meta(inode=int(locator["inode"]))
         attr = locator.get("attr")
         if attr is None:
@@ -413,6 +514,9 @@ class DiskImageSource(EvidenceSource):
 
     # -- identity --------------------------------------------------------------------------
 
+    def listing_warnings(self) -> list[str]:
+        return list(self._warnings)
+
     def describe(self) -> dict:
         info: dict = {"kind": self.NAME, "paths": self.paths, "images": self._image_files()}
         self._describe_media(info)
@@ -424,7 +528,7 @@ class DiskImageSource(EvidenceSource):
                 try:
                     tsk_spec = path_spec_factory.Factory.NewPathSpec(
                         definitions.TYPE_INDICATOR_TSK, location="/", parent=fs_spec.parent)
-                    fs_info, _ = self._open_tsk(_chain_of(tsk_spec))
+                    fs_info, _, _ = self._open_tsk(_chain_of(tsk_spec))
                     item["tsk_type"] = _TSK_FS_TYPES.get(int(fs_info.info.ftype), "unknown")
                 except (dfvfs_errors.Error, OSError, RuntimeError):
                     pass
@@ -432,11 +536,168 @@ class DiskImageSource(EvidenceSource):
                 item["entries"] = self._walk_counts[label]
             file_systems.append(item)
         info["file_systems"] = file_systems
+        self._check_truncation()
         if self._qcow_report is not None:
             info["qcow2_cross_check"] = self._qcow_report
         info["warnings"] = list(self._warnings)
         info["errors"] = list(self._errors)
         return info
+
+    # -- truncation --------------------------------------------------------------------------
+
+    def _check_truncation(self) -> None:
+        """Warn when the image is shorter than its partitions, volumes or file systems say."""
+        if self._truncation_checked:
+            return
+        self._truncation_checked = True
+        reported: set[int | None] = set()
+        for volume, fs_spec in self._scan():
+            label = volume or "(whole image)"
+            extent, tsk = None, False
+            if fs_spec.type_indicator in _TSK_WALKABLE:
+                tsk_spec = path_spec_factory.Factory.NewPathSpec(
+                    definitions.TYPE_INDICATOR_TSK, location="/", parent=fs_spec.parent)
+                try:
+                    _, _, extent = self._open_tsk(_chain_of(tsk_spec))
+                    tsk = True
+                except (dfvfs_errors.Error, OSError, RuntimeError):
+                    extent = None
+            if extent is None:
+                extent = self._linear_extent(fs_spec)
+                if extent is not None and fs_spec.type_indicator in _TSK_WALKABLE:
+                    extent.fs_size = self._boot_sector_size(fs_spec.parent)
+            if extent is None or not extent.truncated:
+                continue
+            reported.add(extent.offset)
+            self._warnings.append(self._truncation_warning(extent, label, fs_spec, tsk))
+        self._check_partitions(reported)
+        if not self._file_systems and 0 not in reported:
+            self._check_bare_file_system()
+
+    def _check_bare_file_system(self) -> None:
+        """No file system opened: is there the header of one the image is too short for?"""
+        media_spec = self._media_spec()
+        if not _is_linear(media_spec):
+            return
+        try:
+            file_object = resolver.Resolver.OpenFileObject(
+                media_spec, resolver_context=self._context)
+            media_size = int(file_object.get_size())
+        except (dfvfs_errors.Error, OSError, RuntimeError):
+            return
+        claimed = truncation.boot_sector_size(file_object)
+        if claimed > media_size:
+            self._warnings.append(
+                f"image is truncated: {media_size} bytes present, the file system starting at "
+                f"byte 0 extends to {claimed} bytes (too little of it is present to open it)"
+                + self._split_note())
+
+    def _linear_extent(self, fs_spec) -> truncation.Extent | None:
+        """Extent of the highest linear layer under a dfVFS-only file system, with the size
+        an APFS container above it claims (its superblock's block count x block size)."""
+        path_spec, above = fs_spec.parent, None
+        while path_spec is not None and not _is_linear(path_spec):
+            path_spec, above = path_spec.parent, path_spec
+        if path_spec is None:
+            return None
+        try:
+            file_object = resolver.Resolver.OpenFileObject(
+                path_spec, resolver_context=self._context)
+            extent = self._extent(path_spec, file_object, _volume_name(path_spec) or "")
+        except (dfvfs_errors.Error, OSError, RuntimeError):
+            return None
+        if above is not None and above.type_indicator == definitions.TYPE_INDICATOR_APFS_CONTAINER:
+            try:
+                container = resolver.Resolver.OpenFileSystem(
+                    path_spec_factory.Factory.NewPathSpec(
+                        above.type_indicator, location="/", parent=path_spec),
+                    resolver_context=self._context)
+                extent.fs_size = int(container.GetAPFSContainer().get_size())
+            except (dfvfs_errors.Error, OSError, RuntimeError, AttributeError):
+                pass
+        return extent
+
+    def _boot_sector_size(self, volume_spec) -> int:
+        try:
+            return truncation.boot_sector_size(resolver.Resolver.OpenFileObject(
+                volume_spec, resolver_context=self._context))
+        except (dfvfs_errors.Error, OSError, RuntimeError):
+            return 0
+
+    def _truncation_warning(self, extent, label: str, fs_spec, tsk: bool) -> str:
+        present = extent.present()
+        end = extent.absolute(extent.claimed)
+        partition = extent.label not in ("", "(whole image)")
+        if partition and extent.available == extent.size and extent.fs_size > extent.size:
+            text = (f"file system {label} claims {extent.fs_size} bytes but its volume holds "
+                    f"only {extent.size}: files with data past the end of the volume are "
+                    "marked")
+        elif tsk:
+            what = "file system" if extent.fs_size >= extent.size else "partition of file system"
+            text = (f"image is truncated: {present} bytes present, {what} {label} extends to "
+                    f"{end} bytes; files with data beyond byte {present} are marked")
+        else:
+            volume = extent.label or "(whole image)"
+            text = (f"image is truncated: {present} bytes present, {fs_spec.type_indicator} "
+                    f"file system {label} (on volume {volume}) extends to {end} bytes; its "
+                    "files are read through dfVFS and not checked one by one: reads past the "
+                    "end fail with an error")
+        if extent.lenient_open:
+            text += (f" (the file system could not be opened without reading past the end "
+                     f"({extent.lenient_open}): metadata read while opening it may be zeros)")
+        return text + self._split_note()
+
+    def _split_note(self) -> str:
+        try:
+            import pysmraw
+
+            segments = pysmraw.glob(self._primary)
+        except (ImportError, OSError, RuntimeError, TypeError):
+            return ""
+        if len(segments) < 2 and not os.path.splitext(self._primary)[1][1:].isdigit():
+            return ""
+        names = ", ".join(os.path.basename(name) for name in segments)
+        return (f"; split raw image with {len(segments)} segment(s) present ({names}): "
+                "a missing or short segment would explain this")
+
+    def _media_spec(self):
+        for _, fs_spec in self._scan():
+            path_spec = fs_spec
+            while path_spec is not None:
+                if path_spec.type_indicator in _MEDIA_TYPES:
+                    return path_spec
+                path_spec = path_spec.parent
+            return self._root_spec()
+        return self._root_spec()
+
+    def _check_partitions(self, reported: set) -> None:
+        """Every allocated partition-table entry must end within the media."""
+        media_spec = self._media_spec()
+        try:
+            file_object = resolver.Resolver.OpenFileObject(
+                media_spec, resolver_context=self._context)
+            media_size = int(file_object.get_size())
+            # A large nominal size: TSK refuses a table whose partitions start past the end.
+            volumes = pytsk3.Volume_Info(truncation.GuardedImage(file_object, size=1 << 60))
+            block_size = int(volumes.info.block_size)
+            parts = [(int(p.addr), int(p.start), int(p.len), _text(p.desc)) for p in volumes
+                     if int(p.flags) & int(pytsk3.TSK_VS_PART_FLAG_ALLOC)
+                     or ("Extended" in _text(p.desc) and "Table" not in _text(p.desc))]
+        except (dfvfs_errors.Error, OSError, RuntimeError):
+            return  # no partition table
+        linear = _is_linear(media_spec)
+        for addr, start, length, desc in parts:
+            end = (start + length) * block_size
+            if end <= media_size or start * block_size in reported:
+                continue
+            where = f"partition table entry {addr} ({desc}, starting at byte {start * block_size})"
+            if linear:
+                text = (f"image is truncated: {media_size} bytes present, {where} extends to "
+                        f"{end} bytes") + self._split_note()
+            else:
+                text = (f"{where} extends to {end} bytes, beyond the media size "
+                        f"{media_size} the image format records: the image is incomplete")
+            self._warnings.append(text)
 
     def _image_files(self) -> list[dict]:
         names = set(self.paths)
@@ -487,6 +748,7 @@ class DiskImageSource(EvidenceSource):
                 "stored_sha1": handle.get_hash_value("SHA1"),
                 "headers": {k: v for k, v in (handle.get_header_values() or {}).items() if v},
             }
+            self._check_ewf_data(handle, result["media_size"])
             if self.verify:
                 md5 = hashlib.md5()
                 remaining = result["media_size"]
@@ -508,6 +770,32 @@ class DiskImageSource(EvidenceSource):
             return result
         finally:
             handle.close()
+
+    def _check_ewf_data(self, handle, media_size: int, samples: int = 64) -> None:
+        """Warn when EWF data is missing (truncated or absent segment files): libewf fails
+        such reads, so sample the media across its whole size, the last byte included."""
+        if media_size <= 0:
+            return
+        step = max(1, media_size // samples)
+        offsets = sorted({*range(0, media_size, step), media_size - 1})
+        failed = []
+        for offset in offsets:
+            try:
+                if len(handle.read_buffer_at_offset(1, offset)) != 1:
+                    failed.append(offset)
+            except (OSError, RuntimeError, ValueError):
+                failed.append(offset)
+        if failed:
+            self._warn(
+                f"EWF image is incomplete: the header gives a media size of {media_size} "
+                f"bytes but {len(failed)} of {len(offsets)} sampled offsets cannot be read "
+                f"(first at byte {failed[0]}; truncated or missing segment files?); reads of "
+                "the missing data fail and those files are recorded with errors")
+
+    def _warn(self, text: str) -> None:
+        """Add a warning once (describe() may run more than once)."""
+        if text not in self._warnings:
+            self._warnings.append(text)
 
     def _media_md5(self) -> str | None:
         """MD5 of the media as dfVFS reads it (storage-media layer, before any volume)."""

@@ -14,6 +14,7 @@ import pytsk3
 
 from seawall.evidence._common import display_name, make_key, utc_from_posix
 from seawall.evidence.base import FileEntry
+from seawall.evidence.truncation import Extent, data_end
 
 _NAME_UNALLOC = int(pytsk3.TSK_FS_NAME_FLAG_UNALLOC)
 _META_ALLOC = int(pytsk3.TSK_FS_META_FLAG_ALLOC)
@@ -86,6 +87,7 @@ def walk(
     fs_info,
     volume: str,
     make_locator: Callable[[int, list | None], dict],
+    extent: Extent | None = None,
 ) -> Iterator[FileEntry]:
     """Yield every non-directory name under "/" (allocated and deleted), depth first, sorted.
 
@@ -93,7 +95,13 @@ def walk(
       fs_info: an opened ``pytsk3.FS_Info``.
       volume: volume name put on every entry (also part of its file_key).
       make_locator: builds the locator from (inode, [attribute type, id] or None).
+      extent: the volume's extent when the image is truncated: entries whose data runs
+        reach past the bytes present get an error, and directories that cannot be read
+        are reported as entries with an error instead of being skipped silently.
     """
+    if extent is not None and not extent.truncated:
+        extent = None
+    check = _Check(extent, int(fs_info.info.block_size)) if extent is not None else None
     root = fs_info.info.root_inum
     visited = {root}
     named: set[int] = set()
@@ -104,10 +112,19 @@ def walk(
         try:
             names = [f for f in fs_info.open_dir(inode=dir_inode) if f.info.name.name not in
                      (b".", b"..")]
-        except (OSError, RuntimeError):
-            if dir_path == b"/$OrphanFiles":
+        except (OSError, RuntimeError) as exc:
+            if dir_path == b"/$OrphanFiles" and (check is None or _is_ext(fs_info)):
                 # pytsk3 (TSK 4.15) fails to open ext's orphan folder that fls lists.
-                yield from _scan_orphans(fs_info, named, volume, make_locator)
+                yield from _scan_orphans(fs_info, named, volume, make_locator, check)
+            elif check is not None and dir_allocated:
+                # Truncated image: say so, rather than list the folder as empty.
+                path, path_bytes = display_name(dir_path or b"/")
+                yield FileEntry(
+                    file_key=make_key(volume, str(dir_inode), path), locator=None, path=path,
+                    volume=volume, path_bytes=path_bytes, inode=str(dir_inode),
+                    kind="special", error=("deleted files without a name could not be "
+                    "searched for" if dir_path == b"/$OrphanFiles" else "directory cannot "
+                    "be read, its files are not listed") + f": {_first_line(exc)}")
             continue  # A deleted folder whose metadata is gone: nothing more to list.
         names.sort(key=lambda f: (f.info.name.name, f.info.name.meta_addr))
         subdirs = []
@@ -146,15 +163,15 @@ def walk(
                         subdirs.append(item)
                 if meta is not None and not realloc:
                     yield from _stream_entries(tsk_file, meta, path_raw, volume, allocated,
-                                               make_locator)
+                                               make_locator, check)
                 continue
             if kind == "virtual" or (depth == 0 and raw_name.endswith(_VOLUME_LABEL_SUFFIX)):
                 continue  # $MBR, $FAT1, the FAT label: TSK inventions, not stored files.
             yield _file_entry(tsk_file, meta, meta_addr, path_raw, volume, allocated, kind,
-                              realloc, make_locator)
+                              realloc, make_locator, check)
             if kind == "file" and meta is not None and not realloc:
                 yield from _stream_entries(tsk_file, meta, path_raw, volume, allocated,
-                                           make_locator)
+                                           make_locator, check)
         pending.extend(reversed(subdirs))
         if not pending and deferred:
             pending.append(deferred.pop())
@@ -163,7 +180,32 @@ def walk(
 _MAX_ORPHAN_SCAN = 1_000_000
 
 
-def _scan_orphans(fs_info, named: set[int], volume, make_locator) -> Iterator[FileEntry]:
+class _Check:
+    """Per-entry test against a truncated volume (see ``truncation.data_end``)."""
+
+    def __init__(self, extent: Extent, block_size: int):
+        self.extent = extent
+        self.block_size = block_size
+
+    def __call__(self, tsk_file, attr: list | None) -> str | None:
+        try:
+            end = data_end(tsk_file, self.block_size, attr)
+        except (OSError, RuntimeError) as exc:
+            return ("data runs cannot be read from a truncated image, digests not recorded: "
+                    f"{_first_line(exc)}")
+        return self.extent.beyond(end)
+
+
+def _is_ext(fs_info) -> bool:
+    return bool(int(fs_info.info.ftype) & int(pytsk3.TSK_FS_TYPE_EXT_DETECT))
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _scan_orphans(fs_info, named: set[int], volume, make_locator,
+                  check: _Check | None = None) -> Iterator[FileEntry]:
     """Unallocated, once-used inodes no name points to, as fls shows them."""
     first, last = int(fs_info.info.first_inum), int(fs_info.info.last_inum)
     for inode in range(first, min(last, first + _MAX_ORPHAN_SCAN) + 1):
@@ -181,11 +223,11 @@ def _scan_orphans(fs_info, named: set[int], volume, make_locator) -> Iterator[Fi
             continue
         path_raw = b"/$OrphanFiles/OrphanFile-%d" % inode
         yield _file_entry(tsk_file, meta, inode, path_raw, volume, False,
-                          _kind_of(tsk_file, meta), False, make_locator)
+                          _kind_of(tsk_file, meta), False, make_locator, check)
 
 
 def _file_entry(tsk_file, meta, meta_addr, path_raw, volume, allocated, kind, realloc,
-                make_locator) -> FileEntry:
+                make_locator, check: _Check | None = None) -> FileEntry:
     path, path_bytes = display_name(path_raw)
     entry = FileEntry(
         file_key=make_key(volume, str(meta_addr), path),
@@ -213,10 +255,13 @@ def _file_entry(tsk_file, meta, meta_addr, path_raw, volume, allocated, kind, re
     else:
         entry.size = int(meta.size)
         entry.locator = make_locator(meta_addr, None)
+        if check is not None:
+            entry.error = check(tsk_file, None)
     return entry
 
 
-def _stream_entries(tsk_file, meta, path_raw, volume, allocated, make_locator):
+def _stream_entries(tsk_file, meta, path_raw, volume, allocated, make_locator,
+                    check: _Check | None = None):
     for name, attr_type, attr_id, size in _streams(tsk_file):
         address = f"{int(meta.addr)}-{attr_type}-{attr_id}"
         path, path_bytes = display_name(path_raw)
@@ -238,6 +283,8 @@ def _stream_entries(tsk_file, meta, path_raw, volume, allocated, make_locator):
         )
         for field, value in _meta_times(meta).items():
             setattr(entry, field, value)
+        if check is not None and not bad_clusters:
+            entry.error = check(tsk_file, [attr_type, attr_id])
         yield entry
 
 

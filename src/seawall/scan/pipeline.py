@@ -221,6 +221,13 @@ def scan_exhibit(
             listed_bytes += entry.size or 0
             if summary.files_total % 1000 == 0:
                 progress.listing(summary.files_total, listed_bytes)
+        late = [w for w in source.listing_warnings()
+                if w not in exhibit.identity.get("warnings", [])]
+        if late:  # problems seen while listing (unreadable directories, empty file systems)
+            exhibit.identity = {**exhibit.identity,
+                                "warnings": [*exhibit.identity.get("warnings", []), *late]}
+            session.commit()
+            summary.warnings.extend(late)
         source.close()
         progress.start(len(pending), listed_bytes)
 
