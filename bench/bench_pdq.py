@@ -8,7 +8,8 @@ Usage:
 Without --corpus it builds one with ../shared/bench/make_corpus.py (20% of --images are
 4000x3000 q90 JPEGs, 50% 1600x1200). For every large JPEG it times
   reference: PIL decode + convert("RGB") + pdqhash.compute at full resolution
-  fast:      seawall.hashing.pdq_from_bytes(data, fast=True) (also computes the 8 dihedrals)
+  fast:      seawall.hashing.pdq_from_bytes(data, fast=True) (also computes the 8 dihedrals;
+             since bench_pdq_fast.py it hashes with pdq_fast instead of pdqhash)
 and the Hamming distance between the two hashes; the 1600x1200 images are measured the same
 way as a secondary table. Then the whole corpus goes through analyse_path (1 thread and
 nproc threads) and hashdeep -r for a throughput comparison. Results go to bench/RESULTS.md
@@ -151,8 +152,8 @@ def render(results: dict[str, dict[str, object]], corpus_note: str,
         "",
         "Reference = PIL decode + `convert(\"RGB\")` + `pdqhash.compute` at full resolution. "
         "Fast = `pdq_from_bytes(data, fast=True)` (JPEG DCT-scaled decode straight to luma, "
-        "then pdqhash; it also computes the 8 dihedral hashes). Distance = Hamming bits "
-        "between the two hashes.",
+        "then `pdq_fast.pdq_from_luma`; it also computes the 8 dihedral hashes). "
+        "Distance = Hamming bits between the two hashes.",
         "",
         "| images | n | reference ms (median) | fast ms (median) | speed-up (total) "
         "| speed-up (median) | bits p50 | bits p99 | bits max | >12 bits | fast method |",
@@ -197,7 +198,8 @@ def render(results: dict[str, dict[str, object]], corpus_note: str,
 def write_section(text: str) -> None:
     """Replace (or append) only our section of bench/RESULTS.md."""
     old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
+    # Stop at the next section or at a ### subsection (bench_pdq_fast.py owns its own).
+    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |^### |\Z)", re.S | re.M)
     if pattern.search(old):
         new = pattern.sub(lambda _: text + "\n", old, count=1)
     else:

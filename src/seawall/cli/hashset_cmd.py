@@ -1,0 +1,124 @@
+"""``seawall hashset import|list|remove``: known-hash sets."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from seawall.cli.common import DbOption, console, fail
+
+hashset_app = typer.Typer(help="Import, list and remove known-hash sets.", no_args_is_help=True)
+
+
+@hashset_app.command("import")
+def import_cmd(
+    file: Path = typer.Argument(..., help="Hash-set file to import."),
+    fmt: str = typer.Option(..., "--format", help="vics, nsrl, hashlist, pdq or vpdq."),
+    name: str = typer.Option(..., "--name", help="Set name; a re-import adds a version."),
+    scheme: str = typer.Option(None, "--scheme",
+                               help="Category scheme (uk, vics-us, …; VICS: by dialect)."),
+    scheme_file: Path = typer.Option(None, "--scheme-file", help="A force's own scheme TOML."),
+    category: str = typer.Option(None, "--category",
+                                 help="Category for the whole list (hashlist, pdq, vpdq)."),
+    dialect: str = typer.Option(None, "--dialect", help="Override the VICS dialect."),
+    untrusted: bool = typer.Option(False, "--untrusted",
+                                   help="Show matches but never let them set a category."),
+    db: str = DbOption,
+) -> None:
+    """Import FILE as a new version of hash set NAME (all or nothing)."""
+    from seawall.hashsets.base import ImportFailed
+    from seawall.hashsets.service import import_hashset
+    from seawall.store.db import session_factory
+
+    session = session_factory(db)()
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn()]
+    try:
+        with Progress(*columns, console=console, transient=True) as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(stage: str, done: int, total: int | None) -> None:
+                if stage not in tasks:
+                    label = {"hash": "hashing source", "index": "indexing entries"}.get(
+                        stage, f"importing {file.name}")
+                    tasks[stage] = bar.add_task(label, total=total)
+                bar.update(tasks[stage], completed=done, total=total)
+
+            version = import_hashset(session, file, fmt, name, scheme=scheme,
+                                     scheme_path=scheme_file, category=category,
+                                     dialect=dialect, trusted=not untrusted, progress=progress)
+        console.print(
+            f"[green]imported[/green] {name} version {version.version}: "
+            f"{version.entry_count:,} entries from {version.rows_read:,} records "
+            f"({version.duplicate_count:,} duplicates folded) in {version.import_seconds:.1f}s; "
+            f"scheme {version.scheme}; sha256 {version.source_sha256}")
+        for w in version.warnings[:10]:
+            console.print(f"[yellow]warning:[/yellow] {w}")
+        if len(version.warnings) > 10:
+            console.print(f"[yellow]… {len(version.warnings) - 10} more warnings[/yellow]")
+    except ImportFailed as exc:
+        console.print(f"[red]import of {file} rejected; nothing was changed[/red]")
+        for issue in exc.issues:
+            console.print(f"  {issue}", markup=False, highlight=False)
+        if exc.truncated:
+            console.print(f"  (stopped after {len(exc.issues)} errors)")
+        raise typer.Exit(1) from None
+    finally:
+        session.close()
+
+
+@hashset_app.command("list")
+def list_cmd(
+    fmt: str = typer.Option("table", "--format", help="table or json."),
+    db: str = DbOption,
+) -> None:
+    """List hash sets with their current version and provenance."""
+    from seawall.hashsets.service import list_sets
+    from seawall.store.db import session_scope
+
+    with session_scope(db) as session:
+        sets = list_sets(session)
+    if fmt == "json":
+        json.dump(sets, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return
+    if fmt != "table":
+        fail("--format must be table or json")
+    table = Table("name", "format", "scheme", "version", "entries", "kinds", "imported",
+                  "source sha256")
+    for s in sets:
+        kinds = ", ".join(f"{k} {n:,}" for k, n in sorted(s["kinds"].items()))
+        table.add_row(s["name"] + ("" if s["trusted"] else " (untrusted)"), s["format"],
+                      s["scheme"], str(s["version"]), f"{s['entries']:,}", kinds,
+                      (s["imported_at"] or "")[:19], (s["source_sha256"] or "")[:16] + "…")
+    console.print(table)
+
+
+@hashset_app.command("remove")
+def remove_cmd(
+    name: str = typer.Argument(..., help="Set name."),
+    db: str = DbOption,
+) -> None:
+    """Remove a set, all its versions, and the matches made against it."""
+    from seawall.hashsets.service import remove_set
+    from seawall.store.db import session_scope
+
+    with session_scope(db) as session:
+        if not remove_set(session, name):
+            fail(f"no hash set {name!r}")
+    console.print(f"removed hash set {name}; run `seawall match` to refresh case results")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(hashset_app, name="hashset")

@@ -1,0 +1,84 @@
+"""``seawall match`` and ``seawall counts``."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from seawall.cli.common import CaseOption, DbOption, console, fail
+
+
+def match(
+    case: str = CaseOption,
+    radius: int = typer.Option(31, "--radius", help="PDQ Hamming radius (0-255)."),
+    vpdq_query_pct: float = typer.Option(
+        80.0, "--vpdq-query-pct", help="vPDQ: percent of the seized video's frames to match."),
+    vpdq_compared_pct: float = typer.Option(
+        0.0, "--vpdq-compared-pct", help="vPDQ: percent of the known video's frames to match."),
+    db: str = DbOption,
+) -> None:
+    """Match every file of a case against every current hash-set version."""
+    from seawall.matching import service
+    from seawall.matching.vpdq import VpdqPolicy
+    from seawall.store.db import session_scope
+
+    if not 0 <= radius <= 255:
+        fail("--radius must be between 0 and 255")
+    with session_scope(db) as session:
+        if not service.has_hashsets(session):
+            fail("no hash sets imported (seawall hashset import …)")
+        try:
+            with console.status("matching…") as status:
+                summary = service.match_case(
+                    session, case, radius=radius,
+                    vpdq_policy=VpdqPolicy(vpdq_query_pct, vpdq_compared_pct),
+                    progress=lambda stage, n, t: status.update(f"matching: {stage}"))
+        except LookupError as exc:
+            fail(str(exc))
+    sets = ", ".join(f"{s['set']} v{s['version']}" for s in summary["sets"])
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary["matches"].items())) or "none"
+    console.print(f"case {case}: {summary['files']} files, {summary['files_matched']} matched "
+                  f"({kinds}) against {sets}")
+    for w in summary["warnings"][:10]:
+        console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+def counts(
+    case: str = CaseOption,
+    fmt: str = typer.Option("table", "--format", help="table or json."),
+    db: str = DbOption,
+) -> None:
+    """Per-exhibit and case totals per category, still and moving, distinct by hash."""
+    from seawall.matching.counts import case_counts
+    from seawall.store.db import session_scope
+
+    if fmt not in ("table", "json"):
+        fail("--format must be table or json")
+    with session_scope(db) as session:
+        try:
+            result = case_counts(session, case)
+        except LookupError as exc:
+            fail(str(exc))
+    if fmt == "json":
+        json.dump(result, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return
+    columns = list(result["total"])
+    table = Table(title=f"Case {result['case']} ({result['scheme']} scheme)")
+    table.add_column("exhibit")
+    for c in columns:
+        table.add_column(f"{c} still", justify="right")
+        table.add_column(f"{c} moving", justify="right")
+    rows = [*result["exhibits"].items(), ("TOTAL (distinct)", result["total"])]
+    for name, cnt in rows:
+        table.add_row(name, *[str(cnt[c][m]) for c in columns for m in ("still", "moving")])
+    Console(width=max(120, 20 + 16 * len(columns) * 2)).print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(match)
+    app.command()(counts)

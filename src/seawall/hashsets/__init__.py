@@ -1,0 +1,1 @@
+"""Known-hash sets: category schemes, format plugins and streaming, versioned imports."""
