@@ -3,11 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from seawall.store.models import Base  # noqa: I001  (other model modules: import below)
-import seawall.store.web_models  # noqa: F401,E402
-import seawall.store.hashset_models  # noqa: F401,E402
-import seawall.store.casework_models  # noqa: F401,E402
-import seawall.store.operations_models  # noqa: F401,E402
+from seawall.store.all_models import Base
 
 config = context.config
 target_metadata = Base.metadata
