@@ -19,6 +19,8 @@ def match(
         80.0, "--vpdq-query-pct", help="vPDQ: percent of the seized video's frames to match."),
     vpdq_compared_pct: float = typer.Option(
         0.0, "--vpdq-compared-pct", help="vPDQ: percent of the known video's frames to match."),
+    cluster: str = typer.Option(None, "--cluster", help="Dask scheduler address: run PDQ "
+                                "searches on the cluster (workers must see the index folder)."),
     db: str = DbOption,
 ) -> None:
     """Match every file of a case against every current hash-set version."""
@@ -28,6 +30,11 @@ def match(
 
     if not 0 <= radius <= 255:
         fail("--radius must be between 0 and 255")
+    client = None
+    if cluster:
+        from distributed import Client
+
+        client = Client(cluster, set_as_default=False)
     with session_scope(db) as session:
         if not service.has_hashsets(session):
             fail("no hash sets imported (seawall hashset import …)")
@@ -36,9 +43,13 @@ def match(
                 summary = service.match_case(
                     session, case, radius=radius,
                     vpdq_policy=VpdqPolicy(vpdq_query_pct, vpdq_compared_pct),
-                    progress=lambda stage, n, t: status.update(f"matching: {stage}"))
+                    progress=lambda stage, n, t: status.update(f"matching: {stage}"),
+                    client=client)
         except LookupError as exc:
             fail(str(exc))
+        finally:
+            if client is not None:
+                client.close()
     sets = ", ".join(f"{s['set']} v{s['version']}" for s in summary["sets"])
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary["matches"].items())) or "none"
     console.print(f"case {case}: {summary['files']} files, {summary['files_matched']} matched "

@@ -76,8 +76,12 @@ def _case(session: Session, case_reference: str) -> Case:
 
 def match_case(session: Session, case_reference: str, *, radius: int = DEFAULT_RADIUS,
                vpdq_policy: VpdqPolicy | None = None,
-               progress: Callable[[str, int, int], None] | None = None) -> dict:
+               progress: Callable[[str, int, int], None] | None = None,
+               client=None) -> dict:
     """Match every file of the case against every current hash-set version.
+
+    With a Dask ``client``, PDQ searches against large banks run on the cluster's workers,
+    each memory-mapping the version's saved index once (see seawall.matching.distributed).
 
     Returns a summary: files examined, matches by kind, files matched, versions used."""
     case = _case(session, case_reference)
@@ -122,7 +126,7 @@ def match_case(session: Session, case_reference: str, *, radius: int = DEFAULT_R
                     if kinds.get(kind):
                         _exact(session, files, version, kind, add)
             elif stage == "pdq" and kinds.get("pdq"):
-                _pdq(session, files, version, radius, add, warnings)
+                _pdq(session, files, version, radius, add, warnings, client)
             elif stage == "vpdq" and kinds.get("vpdq"):
                 _vpdq(session, case, version, vpdq_policy, add)
     flush()
@@ -163,10 +167,15 @@ def _exact(session, files, version, kind, add) -> None:
                 add(file_id, version, entry_id, kind, 0, category)
 
 
+def _index_path(session, version) -> Path:
+    n = (version.counts or {}).get("kinds", {}).get("pdq", 0)
+    return index_dir(session) / f"pdq-v{version.id}-{version.source_sha256[:16]}-{n}"
+
+
 def _load_pdq_index(session, version) -> tuple[PdqIndex, np.ndarray]:
     """The version's PDQ index and the entry id of each bank row (cached on disk)."""
     n = (version.counts or {}).get("kinds", {}).get("pdq", 0)
-    path = index_dir(session) / f"pdq-v{version.id}-{version.source_sha256[:16]}-{n}"
+    path = _index_path(session, version)
     if n >= BRUTE_FORCE_BELOW and (path / "meta.json").exists():
         try:
             return PdqIndex.load(path), np.load(path / "entry_ids.npy", mmap_mode="r")
@@ -217,12 +226,18 @@ def _file_queries(files, warnings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return words, np.array(owner, np.int64), np.array(which, np.int64)
 
 
-def _pdq(session, files, version, radius, add, warnings) -> None:
+def _pdq(session, files, version, radius, add, warnings, client=None) -> None:
     queries, owner, which = _file_queries(files, warnings)
     if not len(queries):
         return
     index, entry_ids = _load_pdq_index(session, version)
-    qi, row, dist = index.search(queries, radius)
+    path = _index_path(session, version)
+    if client is not None and index.has_tables and (path / "meta.json").exists():
+        from seawall.matching.distributed import search_on_cluster
+
+        qi, row, dist = search_on_cluster(client, path, queries, radius)
+    else:
+        qi, row, dist = index.search(queries, radius)
     if not len(qi):
         return
     fid = owner[qi]
