@@ -43,19 +43,27 @@ class EntryResult:
 _SOURCES: dict[tuple, EvidenceSource] = {}
 
 
-def _use_utc() -> None:
-    """FAT stores local times of an unknown zone and TSK converts them with the process's
-    zone: UTC makes the recorded value the same on every examiner's machine and worker."""
+def _prepare_process() -> None:
+    """Once per worker process.  FAT stores local times of an unknown zone and TSK converts
+    them with the process's zone: UTC makes the recorded value the same on every examiner's
+    machine and worker.  BLAS gets one thread: files are already processed in parallel, and
+    nested BLAS threads (PDQ's matrix products) only contend for the same cores."""
     if os.environ.get("TZ") != "UTC":
         os.environ["TZ"] = "UTC"
         time.tzset()
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:
+        pass
 
 
 def _source(paths: tuple[str, ...], kind: str, source_options: tuple) -> EvidenceSource:
     key = (paths, kind, source_options)
     src = _SOURCES.get(key)
     if src is None:
-        _use_utc()
+        _prepare_process()
         src = registry.source_class(kind)(list(paths), **dict(source_options))
         _SOURCES[key] = src
     return src
