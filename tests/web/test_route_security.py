@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from seawall.web import create_app, deps
 from seawall.web.app import RouteProtectionError, check_route_protection
 
-from .conftest import CASE1, media_reader
+from .conftest import CASE1, PASSWORD, media_reader
 
 
 def _routes():
@@ -89,11 +89,26 @@ def test_post_without_csrf_rejected(as_user, ids, method, path, public, db_url):
     response = admin.client.request(method, fill(path, ids),
                                     data={"category": "A", "files": str(ids["dup1"]),
                                           "username": "x", "password": "y" * 12,
-                                          "role": "grader", "case": CASE1})
+                                          "role": "grader", "case": CASE1},
+                                    # what a cross-site form post from a browser carries
+                                    headers={"Origin": "https://attacker.example"})
     assert response.status_code == 403
     response = admin.client.request(method, fill(path, ids),
                                     data={"csrf_token": "forged", "category": "A"},
                                     headers={"X-CSRF-Token": "also-forged"})
+    assert response.status_code == 403
+
+
+def test_login_by_a_script_without_csrf_token(client):
+    """A non-browser client (no Origin, no Referer, no pre-session cookie) may post the
+    login form's two fields directly; the same post from a browser page needs the token."""
+    response = client.post("/login", data={"username": "alice", "password": PASSWORD},
+                           follow_redirects=False)
+    assert response.status_code == 303
+    assert "seawall_session" in response.cookies or "seawall_session" in client.cookies
+    client.cookies.clear()
+    response = client.post("/login", data={"username": "alice", "password": PASSWORD},
+                           headers={"Origin": "null"}, follow_redirects=False)
     assert response.status_code == 403
 
 

@@ -91,10 +91,22 @@ async def current_user(request: Request,
 
 
 async def public_csrf(request: Request) -> None:
-    """CSRF check for routes without a session: the form must echo the pre-session cookie."""
+    """CSRF check for routes without a session (the login form).
+
+    A browser's form echoes the pre-session cookie (double submit).  A client that is no
+    browser (a script posting ``username`` and ``password``) has neither cookie nor field
+    and sends neither Origin nor Referer; that alone is accepted.  Browsers send an Origin
+    with every POST (``null`` under a no-referrer policy), so a cross-site form post always
+    needs the token it cannot read, and login CSRF stays closed."""
     if request.method in SAFE_METHODS:
         return
-    if not auth.tokens_equal(await _submitted_csrf(request), request.cookies.get(PRELOGIN_COOKIE)):
+    submitted = await _submitted_csrf(request)
+    cookie = request.cookies.get(PRELOGIN_COOKIE)
+    headers = request.headers
+    if (submitted is None and cookie is None and "origin" not in headers
+            and "referer" not in headers):
+        return
+    if not auth.tokens_equal(submitted, cookie):
         raise HTTPException(403, "Missing or invalid CSRF token. Reload the page and retry.")
 
 
