@@ -190,3 +190,23 @@ def test_mpo_uses_the_jpeg_fast_path(bridge_jpeg: bytes) -> None:
     fast = pdq_from_bytes(buf.getvalue())
     assert fast.method == "jpeg-draft-L-1/2"
     assert hamming(fast.hash, pdq_from_bytes(buf.getvalue(), fast=False).hash) <= 12
+
+
+def test_truncated_jpeg_refused_even_when_pillow_pads_globally(monkeypatch):
+    """WeasyPrint (reports) sets LOAD_TRUNCATED_IMAGES at import; PDQ must still refuse a
+    truncated picture rather than hash grey padding, and leave the flag as it found it."""
+    import io
+
+    from PIL import Image, ImageFile
+
+    from seawall.hashing.errors import HashingError
+    from seawall.hashing.pdq import pdq_from_bytes
+
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), (120, 30, 200)).save(buf, "JPEG")
+    complete = buf.getvalue()
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    assert pdq_from_bytes(complete).hash
+    with pytest.raises(HashingError):
+        pdq_from_bytes(complete[: len(complete) // 2])
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import io
 import struct
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -163,6 +164,22 @@ def _rgb_array(im: Image.Image) -> np.ndarray:
     return np.asarray(_to_rgb(im))
 
 
+_PILLOW_GLOBALS = threading.Lock()
+
+
+def _strict_load(im: Image.Image) -> None:
+    """Decode with Pillow's LOAD_TRUNCATED_IMAGES off, whatever the process set: WeasyPrint
+    turns it on globally at import, and a hash of a grey-padded truncated picture would be
+    misleading evidence.  The lock keeps other threads' view of the flag consistent."""
+    with _PILLOW_GLOBALS:
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            im.load()
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def pdq_from_image(im: Image.Image, *, fast: bool = True,
                    max_pixels: int = DEFAULT_MAX_PIXELS) -> PdqResult:
     """PDQ of an opened, not yet decoded, Pillow image (see the module docstring)."""
@@ -172,10 +189,6 @@ def pdq_from_image(im: Image.Image, *, fast: bool = True,
             f"decompression bomb: {width}x{height} = {width * height} pixels exceeds "
             f"the limit of {max_pixels}"
         )
-    if ImageFile.LOAD_TRUNCATED_IMAGES:
-        # Someone enabled Pillow's global "fill truncated images with grey"; a hash of a
-        # half-grey picture would be misleading evidence, so refuse rather than guess.
-        raise HashingError("configuration: PIL.ImageFile.LOAD_TRUNCATED_IMAGES is enabled")
     method = "full"
     scale = _fast_scale(width, height) if fast else 1
     try:
@@ -184,9 +197,9 @@ def pdq_from_image(im: Image.Image, *, fast: bool = True,
             # DCT-domain downscale; "L" decodes only the Y channel of a YCbCr JPEG.
             if im.draft("L", ((width + scale - 1) // scale, (height + scale - 1) // scale)):
                 method = f"jpeg-draft-{im.mode}-1/{scale}"
-            im.load()
+            _strict_load(im)
         else:
-            im.load()
+            _strict_load(im)
             if scale > 1:
                 im = _to_rgb(im).reduce(scale)
                 method = f"reduce-1/{scale}"
