@@ -57,14 +57,15 @@ def reference(exhibit: Path, tmp_path_factory) -> list[tuple]:
 def test_kill_and_resume(exhibit: Path, reference: list[tuple], db_url: str, fault: str):
     db = db_url
     killed = seawall("scan", str(exhibit), "--case", "R", "--db", db, "--workers", "1",
-                     "--no-match", "--batch-size", "1", env={"SEAWALL_FAULT": fault})
+                     "--no-match", "--batch-size", "1", "--commit-every", "1",
+                     env={"SEAWALL_FAULT": fault})
     assert killed.returncode == -9, (killed.returncode, killed.stderr[-2000:])
     partial = records(db)
     assert len(partial) < len(reference)
     assert set(partial) <= set(reference), "a killed scan left a record that differs"
 
     resumed = seawall("scan", str(exhibit), "--case", "R", "--db", db, "--workers", "1",
-                      "--no-match", "--batch-size", "1")
+                      "--no-match", "--batch-size", "1", "--commit-every", "1")
     assert resumed.returncode == 0, resumed.stderr
     assert records(db) == reference
     # A third run finds nothing left to do and changes nothing.
@@ -76,7 +77,8 @@ def test_kill_and_resume(exhibit: Path, reference: list[tuple], db_url: str, fau
 def test_kill_with_worker_pool_and_resume(exhibit: Path, reference, db_url: str):
     db = db_url
     killed = seawall("scan", str(exhibit), "--case", "R", "--db", db, "--workers", "2",
-                     "--no-match", "--batch-size", "2", env={"SEAWALL_FAULT": "after_commit:1"})
+                     "--no-match", "--batch-size", "2", "--commit-every", "1",
+                     env={"SEAWALL_FAULT": "after_commit:1"})
     assert killed.returncode == -9
     resumed = seawall("scan", str(exhibit), "--case", "R", "--db", db, "--workers", "2",
                       "--no-match")

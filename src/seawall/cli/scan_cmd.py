@@ -23,22 +23,22 @@ from seawall.cli.common import CaseOption, DbOption, console, fail
 
 
 class RichProgress:
-    """Two bars: files and bytes, with rate and ETA."""
+    """Two bars, files and bytes, with rate and ETA; their totals grow while the exhibit is
+    still being listed (the description says so) and are exact once listing is done."""
 
     def __init__(self, progress: Progress):
         self.progress = progress
         self.files_task = None
         self.bytes_task = None
-        self.list_task = progress.add_task("listing", total=None, unit="files")
 
-    def listing(self, files: int, size: int) -> None:
-        self.progress.update(self.list_task, completed=files,
-                             description=f"listing ({files} files)")
+    def start(self) -> None:
+        self.files_task = self.progress.add_task("files (listing…)", total=None)
+        self.bytes_task = self.progress.add_task("bytes (listing…)", total=None)
 
-    def start(self, total_files: int, total_bytes: int) -> None:
-        self.progress.remove_task(self.list_task)
-        self.files_task = self.progress.add_task("files", total=total_files, kind="files")
-        self.bytes_task = self.progress.add_task("bytes", total=max(total_bytes, 1), kind="bytes")
+    def listing(self, files: int, size: int, done: bool = False) -> None:
+        suffix = "" if done else " (listing…)"
+        self.progress.update(self.files_task, total=files, description=f"files{suffix}")
+        self.progress.update(self.bytes_task, total=max(size, 1), description=f"bytes{suffix}")
 
     def advance(self, files: int, nbytes: int) -> None:
         self.progress.advance(self.files_task, files)
@@ -97,6 +97,9 @@ def scan(
                                 "see the exhibit at the same path."),
     batch_size: int = typer.Option(64, "--batch-size", help="Files per work unit (and per "
                                    "database transaction)."),
+    commit_every: int = typer.Option(5000, "--commit-every", help="Records per database "
+                                     "transaction (also committed every 2 s): the most a "
+                                     "crash can make a resumed scan redo."),
     db: str = DbOption,
 ) -> None:
     """Scan an exhibit: list every file (incl. deleted), hash it, store the records."""
@@ -116,7 +119,8 @@ def scan(
                                    db_url=db, workers=workers or None, options=options,
                                    snapshots=snapshots, verify=verify,
                                    progress=RichProgress(progress),
-                                   batch_files=max(1, batch_size), cluster=cluster)
+                                   batch_files=max(1, batch_size), cluster=cluster,
+                                   commit_records=max(1, commit_every))
         except (EvidenceError, ValueError) as exc:
             fail(str(exc))
     console.print(_summary_table(summary, db))

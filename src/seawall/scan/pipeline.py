@@ -8,16 +8,18 @@ the same records as one that was never interrupted: nothing lost, nothing double
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import signal
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from importlib import metadata
 
-from sqlalchemy import select
+from sqlalchemy import JSON, Boolean, DateTime, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,11 +50,12 @@ class ScanSummary:
 
 
 class ProgressSink:
-    """Receives progress; the CLI renders it with Rich, tests ignore it."""
+    """Receives progress; the CLI renders it with Rich, tests ignore it.  Listing runs
+    alongside hashing, so the totals grow until ``listing(..., done=True)``."""
 
-    def listing(self, files: int, size: int) -> None: ...
+    def start(self) -> None: ...
 
-    def start(self, total_files: int, total_bytes: int) -> None: ...
+    def listing(self, files: int, size: int, done: bool = False) -> None: ...
 
     def advance(self, files: int, nbytes: int) -> None: ...
 
@@ -76,7 +79,7 @@ def get_or_create_case(session: Session, reference: str, scheme: str = "uk") -> 
     return case
 
 
-def _batches(entries: list[FileEntry], max_files: int, max_bytes: int) -> Iterator[list]:
+def _batches(entries: Iterable[FileEntry], max_files: int, max_bytes: int) -> Iterator[list]:
     batch: list[FileEntry] = []
     size = 0
     for entry in entries:
@@ -106,21 +109,91 @@ def _fault_point(stage: str) -> None:
 _FAULT_COUNTS: dict[str, int] = {}
 
 
-def _store(session: Session, exhibit_id: int, results: list[EntryResult]) -> int:
-    """Write the records of finished entries in one transaction; returns rows written.
+class _Writer:
+    """Writes finished entries; commits every ``commit_records`` rows or ``commit_seconds``.
+
+    Each commit is atomic, so a killed scan leaves only whole entries behind and loses at
+    most the uncommitted ones (redone on resume).  Fewer, larger transactions matter: with
+    hash indexes on every row, a commit per small batch costs more than hashing small files.
 
     Another scan of the same exhibit (a second examiner, a rerun task) may have stored some
-    of these entries meanwhile: the unique (exhibit, file_key) constraint refuses the
-    duplicate, and the batch is written again without the entries already there."""
-    _fault_point("before_store")
-    try:
-        return _insert(session, exhibit_id, results)
-    except IntegrityError:
-        session.rollback()
-        keys = [r.file_key for r in results]
-        present = set(session.scalars(select(FileRecord.file_key).where(
-            FileRecord.exhibit_id == exhibit_id, FileRecord.file_key.in_(keys))))
-        return _insert(session, exhibit_id, [r for r in results if r.file_key not in present])
+    entries meanwhile: the unique (exhibit, file_key) constraint refuses the duplicate, and
+    the uncommitted entries are written again without those already there."""
+
+    def __init__(self, session: Session, exhibit_id: int, commit_records: int,
+                 commit_seconds: float):
+        self.session = session
+        self.exhibit_id = exhibit_id
+        self.commit_records = commit_records
+        self.commit_seconds = commit_seconds
+        self.uncommitted: list[EntryResult] = []
+        self.uncommitted_rows = 0
+        self.last_commit = time.monotonic()
+
+    def add(self, results: list[EntryResult]) -> int:
+        _fault_point("before_store")
+        try:
+            rows = _insert(self.session, self.exhibit_id, results)
+            self.uncommitted.extend(results)
+        except IntegrityError:
+            self.session.rollback()
+            retry = self.uncommitted + results
+            present = set()
+            keys = [r.file_key for r in retry]
+            for i in range(0, len(keys), 500):
+                present.update(self.session.scalars(select(FileRecord.file_key).where(
+                    FileRecord.exhibit_id == self.exhibit_id,
+                    FileRecord.file_key.in_(keys[i:i + 500]))))
+            self.uncommitted = [r for r in retry if r.file_key not in present]
+            rows = _insert(self.session, self.exhibit_id, self.uncommitted)
+            self.uncommitted_rows = 0
+        self.uncommitted_rows += rows
+        _fault_point("mid_transaction")
+        if (self.uncommitted_rows >= self.commit_records
+                or time.monotonic() - self.last_commit >= self.commit_seconds):
+            self.commit()
+        return rows
+
+    def commit(self) -> None:
+        self.session.commit()
+        self.uncommitted.clear()
+        self.uncommitted_rows = 0
+        self.last_commit = time.monotonic()
+        _fault_point("after_commit")
+
+
+def _sqlite_value(column):
+    """Converter from a Python value to what SQLAlchemy itself stores in SQLite for this
+    column type (so that reading through the ORM gives back exactly the same values)."""
+    kind = type(column.type)
+    if kind is DateTime:
+        return lambda v: None if v is None else v.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if kind is JSON:
+        return json.dumps  # SQLAlchemy's JSON stores Python None as JSON 'null' too
+    if kind is Boolean:
+        return lambda v: None if v is None else int(bool(v))
+    return None
+
+
+_SQLITE_COLUMNS = [c for c in FileRecord.__table__.columns if c.name != "id"]
+_SQLITE_NAMES = [c.name for c in _SQLITE_COLUMNS]
+_SQLITE_CONVERT = [(i, _sqlite_value(c)) for i, c in enumerate(_SQLITE_COLUMNS)
+                   if _sqlite_value(c) is not None]
+_SQLITE_INSERT = (f"INSERT INTO files ({', '.join(_SQLITE_NAMES)}) "
+                  f"VALUES ({', '.join('?' for _ in _SQLITE_COLUMNS)})")
+
+
+def _sqlite_insert(connection, rows: list[dict]) -> None:
+    """The same rows as ``insert(FileRecord)`` writes, without SQLAlchemy's per-parameter
+    processing, which costs more than hashing a small file (a test reads rows written both
+    ways back through the ORM and compares them)."""
+    params = []
+    for row in rows:
+        values = list(map(row.get, _SQLITE_NAMES))
+        for i, convert in _SQLITE_CONVERT:
+            values[i] = convert(values[i])
+        params.append(tuple(values))
+    connection.exec_driver_sql(_SQLITE_INSERT, params)
 
 
 def _insert(session: Session, exhibit_id: int, results: list[EntryResult]) -> int:
@@ -128,13 +201,18 @@ def _insert(session: Session, exhibit_id: int, results: list[EntryResult]) -> in
     frames: list[list[dict]] = []
     for result in results:
         for rec in result.records:
-            values = {k: rec.get(k) for k in FILE_COLUMNS}
-            values["exhibit_id"] = exhibit_id
-            rows.append(values)
+            rec["exhibit_id"] = exhibit_id
+            rows.append(rec)
             frames.append(rec.get("frames") or [])
     if rows:
         # One executemany per batch: per-row inserts cost more than hashing small files.
-        session.connection().execute(FileRecord.__table__.insert(), rows)
+        connection = session.connection()
+        if connection.dialect.name == "sqlite":
+            _sqlite_insert(connection, rows)
+        else:
+            connection.execute(FileRecord.__table__.insert(),
+                               [{k: rec.get(k) for k in FILE_COLUMNS} | {"exhibit_id": exhibit_id}
+                                for rec in rows])
         with_frames = {row["file_key"]: fs for row, fs in zip(rows, frames, strict=True) if fs}
         if with_frames:  # videos only: look their ids up rather than RETURNING every row
             ids = {key: file_id for key, file_id in session.execute(
@@ -143,9 +221,6 @@ def _insert(session: Session, exhibit_id: int, results: list[EntryResult]) -> in
                     FileRecord.file_key.in_(list(with_frames))))}
             session.connection().execute(VideoFrame.__table__.insert(), [dict(f, file_id=ids[key])
                                                  for key, fs in with_frames.items() for f in fs])
-    _fault_point("mid_transaction")
-    session.commit()
-    _fault_point("after_commit")
     return len(rows)
 
 
@@ -162,6 +237,8 @@ def scan_exhibit(
     progress: ProgressSink | None = None,
     batch_files: int = 64,
     batch_bytes: int = 64 << 20,
+    commit_records: int = 5000,
+    commit_seconds: float = 2.0,
     stop_after: Callable[[int], bool] | None = None,
     cluster: str | None = None,
     dask_client=None,
@@ -210,36 +287,46 @@ def scan_exhibit(
 
         done = set(session.scalars(select(FileRecord.file_key).where(
             FileRecord.exhibit_id == exhibit.id, FileRecord.parent_key.is_(None))))
-        pending: list[FileEntry] = []
-        listed_bytes = 0
-        for entry in source.iter_entries():
-            summary.files_total += 1
-            if entry.file_key in done:
-                summary.files_skipped += 1
-                continue
-            pending.append(entry)
-            listed_bytes += entry.size or 0
-            if summary.files_total % 1000 == 0:
-                progress.listing(summary.files_total, listed_bytes)
-        late = [w for w in source.listing_warnings()
-                if w not in exhibit.identity.get("warnings", [])]
-        if late:  # problems seen while listing (unreadable directories, empty file systems)
-            exhibit.identity = {**exhibit.identity,
-                                "warnings": [*exhibit.identity.get("warnings", []), *late]}
-            session.commit()
-            summary.warnings.extend(late)
-        source.close()
-        progress.start(len(pending), listed_bytes)
 
+        def listed() -> Iterator[FileEntry]:
+            """Entries still to scan, listed while earlier batches are being hashed."""
+            files = size = 0
+            for entry in source.iter_entries():
+                summary.files_total += 1
+                if entry.file_key in done:
+                    summary.files_skipped += 1
+                    continue
+                files += 1
+                size += entry.size or 0
+                if files % 500 == 0:
+                    progress.listing(files, size)
+                yield entry
+            progress.listing(files, size, done=True)
+            late = [w for w in source.listing_warnings()
+                    if w not in exhibit.identity.get("warnings", [])]
+            if late:  # seen while listing (unreadable directories, empty file systems)
+                exhibit.identity = {**exhibit.identity,
+                                    "warnings": [*exhibit.identity.get("warnings", []), *late]}
+                summary.warnings.extend(late)
+            source.close()
+
+        progress.start()
+        pending = listed()
         batches = _batches(pending, batch_files, batch_bytes)
-        consume = _consumer(session, exhibit.id, progress, summary, stop_after)
-        if cluster or dask_client is not None:
-            from seawall.scan.distributed import run_on_cluster
+        writer = _Writer(session, exhibit.id, commit_records, commit_seconds)
+        consume = _consumer(writer, progress, summary, stop_after)
+        try:
+            if cluster or dask_client is not None:
+                from seawall.scan.distributed import run_on_cluster
 
-            run_on_cluster(cluster, paths, source_cls.NAME, batches, options, consume,
-                           client=dask_client)
-        else:
-            _run_local(paths, source_cls.NAME, batches, options, workers, consume)
+                run_on_cluster(cluster, paths, source_cls.NAME, batches, options, consume,
+                               client=dask_client)
+            else:
+                _run_local(paths, source_cls.NAME, batches, options, workers, consume)
+        finally:
+            # Interrupted (Ctrl-C) or failed: keep every whole entry already written.
+            if writer.uncommitted_rows:
+                writer.commit()
 
         exhibit.status = "complete"
         exhibit.scan_finished = utcnow()
@@ -251,9 +338,9 @@ def scan_exhibit(
         session.close()
 
 
-def _consumer(session, exhibit_id, progress, summary, stop_after):
+def _consumer(writer: _Writer, progress, summary, stop_after):
     def consume(results: list[EntryResult]) -> None:
-        summary.records_written += _store(session, exhibit_id, results)
+        summary.records_written += writer.add(results)
         nbytes = sum(r.bytes_read for r in results)
         summary.files_scanned += len(results)
         summary.bytes_read += nbytes
