@@ -71,6 +71,9 @@ def demo(out: Path = typer.Option(Path("demo-out"), "--out", help="Output folder
                 service.match_case(session, DEMO_CASE)
             counts = counts_mod.case_counts(session, DEMO_CASE)
         (out / "counts.json").write_text(json.dumps(counts, indent=2) + "\n")
+        from seawall.cli.match_cmd import print_counts
+
+        print_counts(counts, console)
     except ImportError:
         pass
     from seawall.exports import registry

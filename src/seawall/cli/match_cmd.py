@@ -78,16 +78,22 @@ def counts(
         json.dump(result, sys.stdout, indent=1)
         sys.stdout.write("\n")
         return
-    columns = list(result["total"])
-    table = Table(title=f"Case {result['case']} ({result['scheme']} scheme)")
-    table.add_column("exhibit")
-    for c in columns:
-        table.add_column(f"{c} still", justify="right")
-        table.add_column(f"{c} moving", justify="right")
-    rows = [*result["exhibits"].items(), ("TOTAL (distinct)", result["total"])]
-    for name, cnt in rows:
-        table.add_row(name, *[str(cnt[c][m]) for c in columns for m in ("still", "moving")])
-    Console(width=max(120, 20 + 16 * len(columns) * 2)).print(table)
+    print_counts(result, Console())
+
+
+def print_counts(result: dict, out: Console) -> None:
+    """The counts of ``case_counts`` as a table: a row per category, a column per exhibit
+    and the case total (distinct by hash), each cell "still / moving"."""
+    table = Table(title=f"Case {result['case']} ({result['scheme']} scheme): still / moving")
+    table.add_column("category")
+    exhibits = list(result["exhibits"].items())
+    for name, _ in exhibits:
+        table.add_column(name, justify="right")
+    table.add_column("case total (distinct)", justify="right")
+    for category in result["total"]:
+        cells = [cnt[category] for _, cnt in exhibits] + [result["total"][category]]
+        table.add_row(category, *[f"{c['still']} / {c['moving']}" for c in cells])
+    out.print(table)
 
 
 def register(app: typer.Typer) -> None:
