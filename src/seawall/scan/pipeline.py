@@ -70,13 +70,25 @@ def dependency_versions() -> dict[str, str]:
     return versions
 
 
+def _get_or_create(session: Session, model, where, **values):
+    """The row matching ``where``, created if absent.  Two scans starting together may both
+    try to create it: the loser's insert fails on the unique key inside a savepoint, and it
+    uses the winner's row."""
+    row = session.scalar(select(model).where(*where))
+    if row is not None:
+        return row
+    try:
+        with session.begin_nested():
+            row = model(**values)
+            session.add(row)
+        return row
+    except IntegrityError:
+        return session.scalar(select(model).where(*where))
+
+
 def get_or_create_case(session: Session, reference: str, scheme: str = "uk") -> Case:
-    case = session.scalar(select(Case).where(Case.reference == reference))
-    if case is None:
-        case = Case(reference=reference, scheme=scheme)
-        session.add(case)
-        session.flush()
-    return case
+    return _get_or_create(session, Case, [Case.reference == reference], reference=reference,
+                          scheme=scheme)
 
 
 def _batches(entries: Iterable[FileEntry], max_files: int, max_bytes: int) -> Iterator[list]:
@@ -258,23 +270,21 @@ def scan_exhibit(
     session = session_factory(db_url)()
     try:
         case = get_or_create_case(session, case_reference)
-        exhibit = session.scalar(select(Exhibit).where(Exhibit.case_id == case.id,
-                                                       Exhibit.reference == exhibit_reference))
+        exhibit = _get_or_create(
+            session, Exhibit, [Exhibit.case_id == case.id, Exhibit.reference == exhibit_reference],
+            case_id=case.id, reference=exhibit_reference, source_kind=source_cls.NAME,
+            identity={}, scan_started=utcnow(), status="scanning")
+        if exhibit.identity.get("paths") and exhibit.identity["paths"] != paths:
+            raise ValueError(
+                f"exhibit {exhibit_reference!r} of case {case_reference!r} was scanned from "
+                f"{exhibit.identity['paths']}, not {paths}; choose another --exhibit-id")
+        session.commit()  # never hold the database's write lock while verifying an image
         # Only this process describes the exhibit, so only it verifies the image's stored
         # acquisition hash (one extra read of the media); workers just read files.
         describe_options = dict(source_options)
         if source_cls.NAME == "disk_image":
             describe_options["verify"] = verify
         source = source_cls(paths, **describe_options)
-        if exhibit is None:
-            exhibit = Exhibit(case_id=case.id, reference=exhibit_reference,
-                              source_kind=source_cls.NAME, identity={},
-                              scan_started=utcnow(), status="scanning")
-            session.add(exhibit)
-        elif exhibit.identity.get("paths") and exhibit.identity["paths"] != paths:
-            raise ValueError(
-                f"exhibit {exhibit_reference!r} of case {case_reference!r} was scanned from "
-                f"{exhibit.identity['paths']}, not {paths}; choose another --exhibit-id")
         exhibit.identity = {**source.describe(), "paths": paths}
         exhibit.tool_version = __version__
         exhibit.versions = dependency_versions()
