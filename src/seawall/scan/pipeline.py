@@ -180,8 +180,8 @@ def _sqlite_value(column):
     kind = type(column.type)
     if kind is DateTime:
         return lambda v: None if v is None else v.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if kind is JSON:
-        return json.dumps  # SQLAlchemy's JSON stores Python None as JSON 'null' too
+    if kind is JSON:  # SQLAlchemy's JSON stores Python None as JSON 'null' too
+        return lambda v: "null" if v is None else json.dumps(v)
     if kind is Boolean:
         return lambda v: None if v is None else int(bool(v))
     return None
