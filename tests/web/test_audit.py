@@ -130,3 +130,33 @@ def test_concurrent_writers_do_not_fork(empty_db_url):
     assert problems(url) == []
     with session_scope(url) as s:
         assert audit.head_hash(s)[0] == 61
+
+
+def test_anchor_detects_a_consistently_rewritten_chain(log_url, tmp_path):
+    """Rewriting every hash after an edit (and the head row) fools verify(); an anchor noted
+    outside the database does not match the rewritten entry."""
+    from typer.testing import CliRunner
+
+    from seawall.cli.app import app
+    from seawall.store.web_models import AuditHead
+
+    runner = CliRunner()
+    anchors = tmp_path / "anchors.txt"
+    result = runner.invoke(app, ["audit", "anchor", "--append", str(anchors), "--db", log_url])
+    assert result.exit_code == 0 and anchors.read_text().startswith("6 ")
+    ok = runner.invoke(app, ["audit", "verify", "--anchors", str(anchors), "--db", log_url])
+    assert ok.exit_code == 0 and "1 anchor(s) match" in ok.stdout
+
+    with session_scope(log_url) as s:  # the attacker's full rewrite
+        prev = audit.GENESIS_HASH
+        for entry in s.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all():
+            if entry.seq == 2:
+                entry.actor = "mallory"
+            entry.prev_hash = prev
+            entry.entry_hash = audit.entry_digest(entry)
+            prev = entry.entry_hash
+            s.flush()
+        s.get(AuditHead, 1).last_hash = prev
+    assert problems(log_url) == []  # the limitation anchors exist for
+    bad = runner.invoke(app, ["audit", "verify", "--anchors", str(anchors), "--db", log_url])
+    assert bad.exit_code == 1 and "rewritten" in bad.stdout

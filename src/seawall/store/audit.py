@@ -158,6 +158,21 @@ def verify(session: Session) -> list[str]:
     return problems
 
 
+def check_anchors(session: Session, anchors: list[tuple[int, str]]) -> list[str]:
+    """Compare entries with (seq, hash) pairs noted earlier *outside* the database (see
+    ``seawall audit anchor``).  A consistent rewrite of the whole chain and its head passes
+    :func:`verify` but cannot reproduce an anchored hash."""
+    problems = []
+    for seq, expected in anchors:
+        found = session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.seq == seq))
+        if found is None:
+            problems.append(f"anchor seq {seq}: entry missing (anchored hash {expected})")
+        elif found != expected:
+            problems.append(f"anchor seq {seq}: hash {found} differs from the anchored "
+                            f"{expected}: the log was rewritten")
+    return problems
+
+
 def head_hash(session: Session) -> tuple[int, str]:
     """(last sequence number, last hash): note it outside the database to anchor the log."""
     head = session.get(AuditHead, 1)
