@@ -27,3 +27,18 @@ def test_migrating_twice_is_harmless(db_url: str):
 
     get_engine(db_url)
     upgrade(db_url)  # already at head: nothing to do, nothing fails
+
+
+def test_head_check_skips_only_an_up_to_date_database(tmp_path):
+    from sqlalchemy import create_engine
+
+    from seawall.store.db import _at_head
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    raw = create_engine(url)
+    assert not _at_head(raw, url)  # no alembic_version table yet
+    get_engine(url)
+    assert _at_head(raw, url)
+    with raw.begin() as conn:  # an older revision: must migrate again
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001_scan'")
+    assert not _at_head(raw, url)

@@ -75,9 +75,25 @@ def _create_engine(url: str, migrate: bool) -> Engine:
     engine = create_engine(url, future=True, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
-    if migrate:
+    if migrate and not _at_head(engine, original):
         upgrade(original)
     return engine
+
+
+def _at_head(engine: Engine, url: str) -> bool:
+    """True when the database already has every head revision: then the (slower) Alembic
+    upgrade machinery is not started at all, which matters for short CLI commands."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import SQLAlchemyError
+
+    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    try:
+        with engine.connect() as conn:
+            current = {row[0] for row in
+                       conn.exec_driver_sql("SELECT version_num FROM alembic_version")}
+    except SQLAlchemyError:
+        return False
+    return current == heads
 
 
 def session_factory(url: str | None = None) -> sessionmaker[Session]:
