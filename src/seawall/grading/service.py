@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from seawall.grading import schemes
+from seawall.matching.pdq_index import PdqIndex, hex_to_words
 from seawall.store import audit
 from seawall.store.models import Case, Exhibit, FileRecord, utcnow
 from seawall.store.web_models import ExposureDay, FinalGrade, Grade, Reveal, User
@@ -156,12 +157,14 @@ def build_queue(session: Session, case: Case, user: User, settings: WebSettings
             i = parent[i]
         return i
 
-    # Quadratic in the number of PDQ-hashed stacks; fine for a case's unknown media
-    # (thousands).  A FAISS binary index would replace this for very large cases.
+    # Near-duplicate pairs come from matching's exact PDQ index (all pairs within the
+    # threshold, as brute force would find them, without a quadratic Python loop).
     hashed = [(i, s[0].pdq) for i, s in enumerate(stack_list) if s[0].pdq_eligible]
-    for a in range(len(hashed)):
-        for b in range(a + 1, len(hashed)):
-            if hamming(hashed[a][1], hashed[b][1]) <= settings.pdq_cluster_threshold:
+    if len(hashed) > 1:
+        words = hex_to_words(h for _, h in hashed)
+        qi, rows, _dist = PdqIndex.build(words).search(words, settings.pdq_cluster_threshold)
+        for a, b in zip(qi.tolist(), rows.tolist(), strict=True):
+            if a != b:
                 parent[find(hashed[a][0])] = find(hashed[b][0])
     clusters: dict[int, list[list[FileRecord]]] = defaultdict(list)
     for i, stack in enumerate(stack_list):
