@@ -92,3 +92,30 @@ def test_compressed_qcow2_cross_checked(tmp_path: Path, db_url: str):
     with session_scope(db) as session:
         warnings = session.query(Exhibit).filter_by(reference="qcow").one().identity["warnings"]
     assert any("compressed" in w.lower() for w in warnings)
+
+
+def test_qemu_img_copy_removed_after_scan(tmp_path: Path, db_url: str, monkeypatch):
+    """The qemu-img raw copy (as large as the disk) exists while the scan runs and is
+    deleted when it ends."""
+    if not shutil.which("qemu-img"):
+        pytest.skip("qemu-img not installed")
+    from seawall.evidence.disk_image_source import DiskImageSource
+    from seawall.scan.pipeline import scan_exhibit
+
+    work = tmp_path / "work"
+    qcow = str(image("synthetic/triage_ext4_compressed.qcow2"))
+    probe = DiskImageSource([qcow], work_dir=str(work))
+    probe.describe()
+    assert list(work.glob("qcow-*.raw")), "no raw copy made: the test would prove nothing"
+    probe.release_work_files()
+    assert list(work.glob("qcow-*")) == []
+
+    original = DiskImageSource.__init__
+
+    def in_work_dir(self, paths, **kw):
+        original(self, paths, **{**kw, "work_dir": str(work)})
+
+    monkeypatch.setattr(DiskImageSource, "__init__", in_work_dir)
+    summary = scan_exhibit([qcow], "Q", db_url=db_url, workers=1)
+    assert summary.files_scanned > 0
+    assert list(work.glob("qcow-*")) == []

@@ -86,6 +86,10 @@ class EvidenceSource(abc.ABC):
         such warnings override this."""
         return []
 
+    def release_work_files(self) -> None:  # noqa: B027 - optional hook
+        """Delete temporary files kept for the scan's worker processes (call once, when the
+        whole scan is finished)."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         pass
 

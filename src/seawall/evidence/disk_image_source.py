@@ -514,6 +514,18 @@ class DiskImageSource(EvidenceSource):
 
     # -- identity --------------------------------------------------------------------------
 
+    def release_work_files(self) -> None:
+        """Remove the qemu-img raw copy (as large as the disk) and the cross-check marker."""
+        try:
+            stem = qcow_check.cache_stem(self._primary, self.work_dir)
+        except OSError:
+            return
+        for suffix in (".raw", ".ok"):
+            try:
+                os.remove(stem + suffix)
+            except FileNotFoundError:
+                pass
+
     def listing_warnings(self) -> list[str]:
         return list(self._warnings)
 

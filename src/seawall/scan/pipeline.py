@@ -341,6 +341,7 @@ def scan_exhibit(
         exhibit.status = "complete"
         exhibit.scan_finished = utcnow()
         session.commit()
+        source.release_work_files()
         summary.errors = session.query(FileRecord).filter(
             FileRecord.exhibit_id == exhibit.id, FileRecord.error.is_not(None)).count()
         return summary
