@@ -115,5 +115,6 @@ def test_dfxml_export(folder_exhibit: Path, tmp_path: Path, db_url: str):
     assert len(objects) == len(rows)
     md5s = {o.findtext("d:hashdigest[@type='md5']", namespaces=ns) for o in objects}
     assert md5s - {None} == {r["md5"] for r in rows} - {None}
+    assert {e.text for e in tree.findall(".//{*}exhibit")} == {"exhibit"}
     pdqs = tree.findall(".//{*}pdq")
     assert {p.text for p in pdqs} == {r["pdq"] for r in rows if r["pdq"]}

@@ -55,7 +55,7 @@ def _partition_number(volume: str) -> str | None:
     return match.group(1) if match and int(match.group(1)) > 0 else None
 
 
-def fileobject_xml(rec: FileRecord, extensions: bool = True) -> str:
+def fileobject_xml(rec: FileRecord, extensions: bool = True, exhibit: str | None = None) -> str:
     parts = ["  <fileobject>"]
     full_path = f"{rec.volume}{rec.path}" if rec.volume else rec.path
     parts.append(f"    <filename>{_text(full_path)}</filename>")
@@ -78,6 +78,8 @@ def fileobject_xml(rec: FileRecord, extensions: bool = True) -> str:
         if value:
             parts.append(f'    <hashdigest type="{kind}">{value}</hashdigest>')
     extras = []
+    if exhibit is not None:  # a case may hold several exhibits; filename is per exhibit
+        extras.append(f"    <seawall:exhibit>{_text(exhibit)}</seawall:exhibit>")
     if rec.media_type:
         extras.append(f"    <seawall:media_type>{_text(rec.media_type)}</seawall:media_type>")
     if rec.pdq:
@@ -125,8 +127,8 @@ def export_dfxml(session: Session, case_reference: str, out: Path, dialect: str 
             for name in exhibit.identity.get("paths", []):
                 fh.write(f"    <image_filename>{_text(name)}</image_filename>\n")
         fh.write("  </source>\n")
-        for _exhibit, rec in iter_files(session, case_reference):
-            fh.write(fileobject_xml(rec, extensions))
+        for exhibit, rec in iter_files(session, case_reference):
+            fh.write(fileobject_xml(rec, extensions, exhibit.reference))
             count += 1
         fh.write("</dfxml>\n")
     return count
