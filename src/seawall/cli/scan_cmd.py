@@ -140,7 +140,11 @@ def _match_after_scan(case: str, db: str | None) -> None:
     with session_scope(db) as session:
         if service.has_hashsets(session):
             result = service.match_case(session, case)
-            console.print(f"matched against hash sets: {result}")
+            kinds = ", ".join(f"{k} {n}" for k, n in sorted(result["matches"].items()))
+            sets = ", ".join(f"{s['set']} v{s['version']}" for s in result["sets"])
+            console.print(f"case {case}: {result['files_matched']} of {result['files']} files "
+                          f"matched ({kinds or 'no matches'}) against {sets}; "
+                          f"'seawall counts --case {case}' for the category counts")
 
 
 FILE_FIELDS = ["exhibit", "volume", "path", "inode", "allocated", "size", "md5", "sha1",
