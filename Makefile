@@ -39,7 +39,9 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 
+# Benchmarks are run by hand; results go to bench/RESULTS.md with the machine and date.
 bench: install
+	$(BIN)/pip install -q -e '.[dev,bench]'
 	$(BIN)/python bench/run_scan_bench.py
 
 clean:
