@@ -9,13 +9,11 @@ bytes, i.e. 20 bytes for MD5: 2.0 GB at 100M entries, all file-backed (``mmap_mo
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from seawall.matching.index_files import load_array, read_meta, save_index
 
 FORMAT_NAME = "seawall-exact"
 FORMAT_VERSION = 1
@@ -69,29 +67,12 @@ class ExactIndex:
         return out
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path.parent))
-        try:
-            np.save(tmp / "prefix.npy", self.prefix)
-            np.save(tmp / "rest.npy", self.rest)
-            np.save(tmp / "payload.npy", self.payload)
-            (tmp / "meta.json").write_text(json.dumps(
-                {"format": FORMAT_NAME, "version": FORMAT_VERSION, "n": len(self)}))
-            if path.exists():
-                shutil.rmtree(path)
-            os.replace(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return path
+        return save_index(path, {"prefix": self.prefix, "rest": self.rest,
+                                 "payload": self.payload},
+                          {"format": FORMAT_NAME, "version": FORMAT_VERSION, "n": len(self)})
 
     @classmethod
     def load(cls, path: str | Path, mmap: bool = True) -> ExactIndex:
         path = Path(path)
-        meta = json.loads((path / "meta.json").read_text())
-        if meta.get("format") != FORMAT_NAME or meta.get("version") != FORMAT_VERSION:
-            raise ValueError(f"{path}: not a {FORMAT_NAME} v{FORMAT_VERSION} index")
-        mode = "r" if mmap else None
-        return cls(*(np.load(path / f"{n}.npy", mmap_mode=mode)
-                     for n in ("prefix", "rest", "payload")))
+        read_meta(path, FORMAT_NAME, FORMAT_VERSION)
+        return cls(*(load_array(path, n, mmap) for n in ("prefix", "rest", "payload")))

@@ -23,15 +23,13 @@ searched by brute force, which is exact by definition.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
 from collections.abc import Iterable
 from itertools import combinations
 from pathlib import Path
 
 import numpy as np
+
+from seawall.matching.index_files import load_array, read_meta, save_index
 
 FORMAT_NAME = "seawall-pdq-mih"
 FORMAT_VERSION = 1
@@ -184,41 +182,26 @@ class PdqIndex:
     # -- persistence -------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
         """Write atomically (temp dir + rename), so readers never see half an index."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path.parent))
-        try:
-            np.save(tmp / "hashes.npy", np.asarray(self.hashes))
-            if self.has_tables:
-                for j in range(len(CHUNKS)):
-                    np.save(tmp / f"ids{j}.npy", np.asarray(self.ids[j]))
-                    np.save(tmp / f"off{j}.npy", np.asarray(self.offsets[j]))
-            meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "n": len(self),
-                    "chunks": CHUNKS, "tables": self.has_tables}
-            (tmp / "meta.json").write_text(json.dumps(meta))
-            if path.exists():
-                shutil.rmtree(path)
-            os.replace(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return path
+        arrays = {"hashes": self.hashes}
+        if self.has_tables:
+            for j in range(len(CHUNKS)):
+                arrays[f"ids{j}"] = self.ids[j]
+                arrays[f"off{j}"] = self.offsets[j]
+        return save_index(path, arrays, {"format": FORMAT_NAME, "version": FORMAT_VERSION,
+                                         "n": len(self), "chunks": CHUNKS,
+                                         "tables": self.has_tables})
 
     @classmethod
     def load(cls, path: str | Path, mmap: bool = True) -> PdqIndex:
         path = Path(path)
-        meta = json.loads((path / "meta.json").read_text())
-        if meta.get("format") != FORMAT_NAME or meta.get("version") != FORMAT_VERSION:
-            raise ValueError(f"{path}: not a {FORMAT_NAME} v{FORMAT_VERSION} index")
-        mode = "r" if mmap else None
-        hashes = np.load(path / "hashes.npy", mmap_mode=mode)
+        meta = read_meta(path, FORMAT_NAME, FORMAT_VERSION)
+        hashes = load_array(path, "hashes", mmap)
         if len(hashes) != meta["n"]:
             raise ValueError(f"{path}: truncated index")
         ids = offsets = None
         if meta.get("tables"):
-            ids = [np.load(path / f"ids{j}.npy", mmap_mode=mode) for j in range(len(CHUNKS))]
-            offsets = [np.load(path / f"off{j}.npy", mmap_mode=mode)
-                       for j in range(len(CHUNKS))]
+            ids = [load_array(path, f"ids{j}", mmap) for j in range(len(CHUNKS))]
+            offsets = [load_array(path, f"off{j}", mmap) for j in range(len(CHUNKS))]
         return cls(hashes, ids, offsets, path)
 
     # -- search ------------------------------------------------------------------------
