@@ -72,10 +72,6 @@ def _is_unknown(result: dict | None, scheme: str) -> tuple[bool, str | None]:
     return True, max(hinted, key=lambda c: schemes.severity(scheme, c), default=None)
 
 
-def hamming(a: str, b: str) -> int:
-    return (int(a, 16) ^ int(b, 16)).bit_count()
-
-
 @dataclass
 class QueueItem:
     """One grading decision: a cluster of stacks of exact duplicates."""

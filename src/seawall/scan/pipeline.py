@@ -189,8 +189,8 @@ def _sqlite_value(column):
 
 _SQLITE_COLUMNS = [c for c in FileRecord.__table__.columns if c.name != "id"]
 _SQLITE_NAMES = [c.name for c in _SQLITE_COLUMNS]
-_SQLITE_CONVERT = [(i, _sqlite_value(c)) for i, c in enumerate(_SQLITE_COLUMNS)
-                   if _sqlite_value(c) is not None]
+_SQLITE_CONVERT = [(i, convert) for i, convert in
+                   enumerate(_sqlite_value(c) for c in _SQLITE_COLUMNS) if convert is not None]
 _SQLITE_INSERT = (f"INSERT INTO files ({', '.join(_SQLITE_NAMES)}) "
                   f"VALUES ({', '.join('?' for _ in _SQLITE_COLUMNS)})")
 
