@@ -12,7 +12,7 @@ if [ "${SEAWALL_SKIP_POSTGRES:-0}" = 1 ]; then
   echo "== PostgreSQL pass skipped (SEAWALL_SKIP_POSTGRES=1)"
   exit $status
 fi
-if url=$(scripts/start_postgres.sh); then
+if url=$(scripts/start_postgres.sh | tail -n 1) && [[ "$url" == postgresql://* ]]; then
   echo "== test pass 2/2: PostgreSQL ($url)"
   SEAWALL_TEST_BACKEND=postgresql SEAWALL_TEST_PG_URL="$url" $PY -m pytest -q "$@" || status=$?
 elif [ "${CI:-}" = true ]; then
