@@ -79,7 +79,7 @@ def test_image_one_pass_with_pdq_and_exif(pdq_data: Path) -> None:
     assert (res.mime, res.media_class, res.extension_mismatch) == ("image/jpeg", "image", False)
     expected = pdq_from_bytes(data)
     assert res.pdq == expected.hash and res.pdq_quality == expected.quality
-    assert res.pdq_dihedral == expected.dihedral and res.pdq_method == "jpeg-draft-L-1/4"
+    assert res.pdq_dihedral == expected.dihedral and res.pdq_method == "jpeg-draft-L-1/8"
     assert (res.width, res.height) == (4032, 3024)
     assert res.exif is not None and res.exif["model"] == "SM-G930V"
     assert res.error is None and res.archive_kind is None and res.open_retained() is None

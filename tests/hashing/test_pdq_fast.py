@@ -204,15 +204,56 @@ def test_fast_full_resolution_equals_exact_path(pdq_data: Path) -> None:
             exact.hash, exact.quality, exact.dihedral), rel
 
 
-def test_jpeg_draft_path_feeds_luma_to_pdq_fast(pdq_data: Path) -> None:
-    # Same Y plane through pdqhash (as the fast path did before pdq_fast) and through ours.
+def test_jpeg_draft_path_hashes_the_y_plane_with_the_full_resolution_kernel(
+        pdq_data: Path) -> None:
     data = (pdq_data / "images" / "reg-test-input/exif-rotn/exif-rotn-6.jpg").read_bytes()
     res = pdq_from_bytes(data)
-    assert res.method == "jpeg-draft-L-1/4"
+    assert res.method == "jpeg-draft-L-1/8"
     with Image.open(io.BytesIO(data)) as im:
-        im.draft("L", ((im.width + 3) // 4, (im.height + 3) // 4))
+        width, height = im.size
+        im.draft("L", pf.reduced_size(width, height, 8))
         grey = np.asarray(im)
-    stacked = np.lib.stride_tricks.as_strided(
-        grey, shape=(*grey.shape, 3), strides=(*grey.strides, 0), writeable=False)
-    ref, ref_q = _reference(stacked)
-    assert res.dihedral == ref and res.quality == ref_q
+    assert grey.shape == (378, 504)
+    assert (res.hash, res.quality, res.dihedral) == (
+        *pf.pdq_from_reduced(grey, width, height, 8)[:2],
+        pf.pdq_from_reduced(grey, width, height, 8)[2])
+    # Hashing the 504x378 plane as if it were the picture (PDQ's filter sized for the small
+    # grid) lands much further from the full-resolution hash than the block-summed kernel.
+    full = pdq_from_bytes(data, fast=False).hash
+    naive = pf.pdq_from_luma(grey)[0]
+    assert hamming(res.hash, full) < hamming(naive, full)
+
+
+def test_reduced_filter_matrix_sums_the_full_resolution_kernel() -> None:
+    for n, scale in ((4000, 8), (3024, 8), (1203, 4), (97, 2), (640, 1)):
+        k = pf.reduced_filter_matrix(n, scale)
+        assert k.shape == (64, -(-n // scale))
+        full = pf.filter_matrix(n)
+        np.testing.assert_allclose(k.sum(axis=1), full.sum(axis=1), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(k.sum(axis=1), 1.0, atol=1e-12)  # each sample is a mean
+        # Block j's weight is the kernel summed over full-resolution pixels j*scale.. .
+        j = k.shape[1] // 2
+        np.testing.assert_allclose(k[:, j], full[:, j * scale:(j + 1) * scale].sum(axis=1))
+    np.testing.assert_array_equal(pf.reduced_filter_matrix(640, 1), pf.filter_matrix(640))
+
+
+@pytest.mark.parametrize("scale", [2, 4, 8])
+def test_reduced_hash_is_exact_for_block_constant_pictures(pdq_data: Path, scale: int) -> None:
+    """Where every block is flat the block means lose nothing, so hashing them with the
+    summed kernel must give the full-resolution hash (sizes not multiples of the block)."""
+    data = (pdq_data / "images" / "bridge-mods/aaa-orig.jpg").read_bytes()
+    small = np.asarray(Image.open(io.BytesIO(data)).convert("L"))
+    small = small[:, :-1]  # odd width
+    height, width = small.shape[0] * scale - scale // 2, small.shape[1] * scale - 1
+    full = np.repeat(np.repeat(small, scale, axis=0), scale, axis=1)[:height, :width]
+    got = pf.pdq_from_reduced(small, width, height, scale)
+    want = pf.pdq_from_luma(full)
+    assert hamming(got[0], want[0]) <= 1 and abs(got[1] - want[1]) <= 1
+    assert max(hamming(a, b) for a, b in zip(got[2], want[2], strict=True)) <= 1
+
+
+def test_reduced_hash_refuses_a_plane_of_the_wrong_size() -> None:
+    with pytest.raises(ValueError, match="1/4 reduction of 4000x3000 is"):
+        pf.pdq_from_reduced(np.zeros((700, 1000), np.uint8), 4000, 3000, 4)
+    rgb = np.zeros((750, 1000, 3), np.uint8)
+    assert pf.pdq_from_reduced(rgb, 4000, 3000, 4)[1] == 0  # flat: quality 0, but hashed

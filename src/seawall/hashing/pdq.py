@@ -21,12 +21,16 @@ dihedral hashes).
   rotated/flipped orientation is covered by the 8 dihedral hashes (measured 0-2 bits).
 * Animated/multi-page files (GIF, APNG, WebP, TIFF): the first frame/page only.
 * Fast path (``fast=True``): a JPEG whose short side is >= 1024 px is decoded with libjpeg's
-  DCT scaling (``Image.draft``) at 1/2, 1/4 or 1/8 so that the short side stays >= 512 px,
+  DCT scaling (``Image.draft``) at 1/2, 1/4 or 1/8 so that the short side stays >= 256 px,
   straight to luma ("L") when the JPEG is YCbCr (PDQ only uses luma, and JPEG's Y uses PDQ's
-  weights); the Y plane goes to ``pdq_fast.pdq_from_luma`` as is. Other formats that large are
-  box-reduced (``Image.reduce``) by the same factor. On 12 MP photos this is ~15x faster than
-  full resolution and within 12 bits of it (bench/RESULTS.md). ``PdqResult.method`` records
-  which path was used ("full", "full-np", "jpeg-draft-L-1/4", "reduce-1/2", ...).
+  weights). Other formats that large are box-reduced (``Image.reduce``) by the same factor.
+  Either way each reduced pixel is (about) the mean of a block of original pixels, and
+  ``pdq_fast.pdq_from_reduced`` applies the *full-resolution* PDQ filter to it (the kernel
+  summed per block) rather than PDQ's filter sized for the small picture: on 12 MP photos at
+  1/8 that is 0 bits median, <= 8 bits max from full resolution and ~17x faster (hashing
+  the small picture as if it were the original was 17 bits p99 at 1/8); see
+  bench/RESULTS.md. ``PdqResult.method`` records which path was used ("full", "full-np",
+  "jpeg-draft-L-1/8", "reduce-1/2", ...).
 * Guards: images over ``max_pixels`` (original size, checked before decoding) and truncated or
   corrupt files raise ``HashingError``; Pillow's own ``DecompressionBombError`` is mapped too.
 * Quality < 50 is returned as is; deciding eligibility is the caller's job.
@@ -56,9 +60,12 @@ except Exception:  # pragma: no cover - optional at run time
 
 # Same value as Pillow's own hard limit (2 x MAX_IMAGE_PIXELS): about 179 MP.
 DEFAULT_MAX_PIXELS = 178_956_970
-# The fast path keeps the short side at least this long (1/4 on a 4000x3000 JPEG, 1000x750).
-# 1/8 (500x375) was measured at p99 13 bits from full resolution, over the 12-bit budget.
-FAST_MIN_SIDE = 512
+# The fast path keeps the short side at least this long (1/8 on a 4000x3000 JPEG: 500x375;
+# 1/4 on 1600x1200). With the full-resolution kernel (pdq_fast.pdq_from_reduced) 1/8 of
+# 12 MP is within 8 bits of full resolution; 1/8 of 2 MP (150 px short side) reached 14.
+FAST_MIN_SIDE = 256
+# Smaller pictures decode in a few ms anyway: hash them exactly, at full resolution.
+FAST_FROM_SIDE = 1024
 FAST_SCALES = (8, 4, 2)
 
 # Pillow raises these on corrupt or truncated input (SyntaxError for some bad PNG chunks).
@@ -78,7 +85,7 @@ class PdqResult:
 
     ``hash``: 64 lowercase hex chars; ``dihedral``: 8 hashes in ``DIHEDRAL_ORDER`` (the order of
     ``pdqhash.compute_dihedral``; ``dihedral[0] == hash``); ``method``: "full",
-    "full-np", "jpeg-draft-L-1/4", "reduce-1/4" ...; ``width``/``height``: the original image
+    "full-np", "jpeg-draft-L-1/8", "reduce-1/4" ...; ``width``/``height``: the original image
     size.
     """
 
@@ -137,6 +144,8 @@ def open_image(data: bytes | bytearray | memoryview | io.BytesIO,
 
 def _fast_scale(w: int, h: int) -> int:
     short = min(w, h)
+    if short < FAST_FROM_SIDE:
+        return 1
     for s in FAST_SCALES:
         if short // s >= FAST_MIN_SIDE:
             return s
@@ -191,18 +200,22 @@ def pdq_from_image(im: Image.Image, *, fast: bool = True,
         )
     method = "full"
     scale = _fast_scale(width, height) if fast else 1
+    reduced = 1  # the block reduction actually applied to the decoded plane
     try:
         # MPO (multi-picture JPEG from many cameras) is a JPEG subclass in Pillow.
         if scale > 1 and im.format in ("JPEG", "MPO"):
             # DCT-domain downscale; "L" decodes only the Y channel of a YCbCr JPEG.
-            if im.draft("L", ((width + scale - 1) // scale, (height + scale - 1) // scale)):
-                method = f"jpeg-draft-{im.mode}-1/{scale}"
+            drafted = im.draft("L", pdq_fast.reduced_size(width, height, scale))
             _strict_load(im)
+            if drafted and im.size == pdq_fast.reduced_size(width, height, scale):
+                method, reduced = f"jpeg-draft-{im.mode}-1/{scale}", scale
+            elif im.size != (width, height):  # not a plain 1/scale reduction: hash as is
+                method = f"jpeg-draft-{im.mode}-{im.size[0]}x{im.size[1]}"
         else:
             _strict_load(im)
             if scale > 1:
                 im = _to_rgb(im).reduce(scale)
-                method = f"reduce-1/{scale}"
+                method, reduced = f"reduce-1/{scale}", scale
         if not fast:
             arr = _rgb_array(im)
         elif im.mode == "L":
@@ -216,19 +229,21 @@ def pdq_from_image(im: Image.Image, *, fast: bool = True,
         raise HashingError(f"image too large: out of memory decoding {width}x{height}") from exc
     except _DECODE_ERRORS as exc:
         raise HashingError(f"corrupt image: {type(exc).__name__}: {exc}") from exc
+    if not (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] == 3)) or (
+            not fast and arr.ndim != 3):
+        raise HashingError(f"corrupt image: unexpected pixel array {arr.shape}")
     if not fast:
-        if arr.ndim != 3 or arr.shape[2] != 3:
-            raise HashingError(f"corrupt image: unexpected pixel array {arr.shape}")
         digest, quality, dihedral = pdq_from_rgb(arr)
+    elif reduced > 1:
+        # The full-resolution PDQ filter applied to the block-reduced plane (pdq_fast).
+        digest, quality, dihedral = pdq_fast.pdq_from_reduced(arr, width, height, reduced)
     else:
         if method == "full":
             method = "full-np"
         if arr.ndim == 2:
             digest, quality, dihedral = pdq_fast.pdq_from_luma(arr)
-        elif arr.ndim == 3 and arr.shape[2] == 3:
-            digest, quality, dihedral = pdq_fast.pdq_from_rgb_fast(arr)
         else:
-            raise HashingError(f"corrupt image: unexpected pixel array {arr.shape}")
+            digest, quality, dihedral = pdq_fast.pdq_from_rgb_fast(arr)
     return PdqResult(digest, quality, dihedral, method, width, height)
 
 
