@@ -44,10 +44,10 @@ SHARED = ROOT.parent / "shared"
 RESULTS = ROOT / "bench" / "RESULTS.md"
 HEADING = "## PDQ fast path"
 THROUGHPUT_NOTE = (
-    "Throughput is CPU-bound: a cProfile of one thread puts ~50% in libjpeg decoding "
-    "(Huffman decoding of the whole file is not reduced by DCT scaling), ~22% in PDQ and "
-    "~14% in the three digests. Only trust these rows when the load average is below "
-    "`nproc`; other jobs shared this VM during the run."
+    "Throughput is CPU-bound: libjpeg's Huffman decoding of the whole file (not reduced by "
+    "DCT scaling) dominates, then the three digests; see \"Scan throughput: where the time "
+    "goes\". analyse_path with 2 *threads* gains nothing (the GIL); the scan uses processes. "
+    "Only trust these rows when the load average is below `nproc`."
 )
 
 
@@ -152,7 +152,9 @@ def render(results: dict[str, dict[str, object]], corpus_note: str,
         "",
         "Reference = PIL decode + `convert(\"RGB\")` + `pdqhash.compute` at full resolution. "
         "Fast = `pdq_from_bytes(data, fast=True)` (JPEG DCT-scaled decode straight to luma, "
-        "then `pdq_fast.pdq_from_luma`; it also computes the 8 dihedral hashes). "
+        "then `pdq_fast.pdq_from_reduced`: PDQ's full-resolution filter with its kernel "
+        "summed over each block of the reduced plane; it also computes the 8 dihedral "
+        "hashes). "
         "Distance = Hamming bits between the two hashes.",
         "",
         "| images | n | reference ms (median) | fast ms (median) | speed-up (total) "
@@ -168,9 +170,11 @@ def render(results: dict[str, dict[str, object]], corpus_note: str,
     lines += [
         "",
         "Targets: >= 12x faster than full resolution on 12 MP JPEGs; <= 12 bits on 99% of them, "
-        "never > 31. Scale rule: the largest of 1/8, 1/4, 1/2 that keeps the short side "
-        ">= 512 px (1/4 for 12 MP). 1/8 was also tried on 40 of these 12 MP images: "
-        "p50 6, p99 13.2, max 14 bits, about 23x, so it misses the 12-bit budget.",
+        "never > 31. Scale rule (JPEGs with a short side >= 1024 px): the largest of 1/8, "
+        "1/4, 1/2 that keeps the short side >= 256 px (1/8 for 12 MP, 1/4 for 2 MP). "
+        "Before the block-summed kernel, PDQ ran on the reduced plane as if it were the "
+        "picture: at 1/4 on 12 MP that was p50 4, p99 10 bits (14x), and 1/8 missed the "
+        "budget (p99 13-17 bits).",
         "",
     ]
     if thr:

@@ -10,9 +10,12 @@ from seawall.store.all_models import Base
 from seawall.store.db import alembic_config, get_engine
 
 
-def test_single_head():
+def test_single_head_and_the_code_knows_it():
+    from seawall.store.db import SCHEMA_HEADS
+
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     assert len(script.get_heads()) == 1
+    assert set(script.get_heads()) == SCHEMA_HEADS
 
 
 def test_migrated_schema_matches_models(db_url: str):
@@ -36,9 +39,9 @@ def test_head_check_skips_only_an_up_to_date_database(tmp_path):
 
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     raw = create_engine(url)
-    assert not _at_head(raw, url)  # no alembic_version table yet
+    assert not _at_head(raw)  # no alembic_version table yet
     get_engine(url)
-    assert _at_head(raw, url)
+    assert _at_head(raw)
     with raw.begin() as conn:  # an older revision: must migrate again
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001_scan'")
-    assert not _at_head(raw, url)
+    assert not _at_head(raw)
