@@ -179,7 +179,9 @@ def _sqlite_value(column):
     column type (so that reading through the ORM gives back exactly the same values)."""
     kind = type(column.type)
     if kind is DateTime:
-        return lambda v: None if v is None else v.strftime("%Y-%m-%d %H:%M:%S.%f")
+        # SQLAlchemy's "%04d-%02d-%02d %02d:%02d:%02d.%06d"; strftime's %Y does not pad
+        # years before 1000, which would sort wrongly as text.  isoformat is also 2x faster.
+        return lambda v: None if v is None else v.isoformat(" ", "microseconds")
     if kind is JSON:  # SQLAlchemy's JSON stores Python None as JSON 'null' too
         return lambda v: "null" if v is None else json.dumps(v)
     if kind is Boolean:
