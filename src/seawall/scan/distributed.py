@@ -4,7 +4,8 @@ Workers execute the same :func:`seawall.scan.worker.process_batch` as the local 
 opens the exhibit itself through dfVFS from storage that every node mounts at the same path
 (read-only), so only file-entry metadata travels to workers and only records travel back.
 Dask reruns the tasks of a worker that dies; records are written once, by the scheduler
-client, keyed by ``file_key`` (a task that ran twice cannot write twice).
+client, keyed by ``file_key`` (a task that ran twice cannot write twice).  When the scan
+ends, however it ends, every worker closes the exhibit and deletes its work files.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from seawall.evidence.base import FileEntry
-from seawall.scan.worker import EntryResult, WorkerOptions, process_batch
+from seawall.scan.worker import EntryResult, WorkerOptions, process_batch, release_sources
 
 
 def run_on_cluster(address: str, paths: list[str], kind: str, batches: Iterator[list[FileEntry]],
@@ -55,5 +56,9 @@ def run_on_cluster(address: str, paths: list[str], kind: str, batches: Iterator[
             consume(result)
             submit_more()
     finally:
+        try:
+            client.run(release_sources, tuple(paths), kind)
+        except Exception:  # noqa: BLE001 - a lost worker has nothing left to release
+            pass
         if own_client:
             client.close()

@@ -59,6 +59,23 @@ def _prepare_process() -> None:
         pass
 
 
+def release_sources(paths: tuple[str, ...], kind: str) -> int:
+    """Close this process's cached sources for an exhibit and delete their work files.
+
+    Long-lived Dask workers outlive a scan: without this they would keep the exhibit open
+    and, on hosts other than the client's, a qemu-img raw copy as large as the disk (open
+    handles also keep a deleted copy's space allocated).  Returns how many were released."""
+    released = 0
+    for key in [k for k in _SOURCES if k[:2] == (tuple(paths), kind)]:
+        src = _SOURCES.pop(key)
+        try:
+            src.close()
+        finally:
+            src.release_work_files()
+        released += 1
+    return released
+
+
 def _source(paths: tuple[str, ...], kind: str, source_options: tuple) -> EvidenceSource:
     key = (paths, kind, source_options)
     src = _SOURCES.get(key)
