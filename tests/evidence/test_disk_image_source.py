@@ -227,3 +227,62 @@ def test_locators_open_in_another_process():
     with ProcessPoolExecutor(1, mp_context=context) as pool:
         got = pool.submit(_open_in_child, [path], [e.locator for e in entries]).result(60)
     assert got == expected
+
+
+def _fat32_superfloppy(path, megabytes: int = 40) -> None:
+    """A partition-less FAT32 medium made with mtools, with files in folders, a non-ASCII
+    long name and a deleted file.  ``mformat`` also writes a partition-table entry into the
+    boot sector that points at the boot sector itself and is longer than the medium."""
+    for tool in ("mformat", "mmd", "mcopy", "mdel"):
+        need_tool(tool)
+    path.write_bytes(b"\0" * (megabytes << 20))
+    src = path.parent / "payload"
+    src.mkdir()
+    (src / "a.txt").write_text("fat32 text\n" * 100)
+    (src / "b.bin").write_bytes(bytes(range(256)) * 1200)
+    (src / "Ünïcode name.txt").write_text("long name\n")
+    (src / "gone.txt").write_text("deleted content " * 500)
+    image_arg = ["-i", str(path)]
+
+    def mtools(*args):
+        subprocess.run([*args[:1], *image_arg, *args[1:]], check=True, capture_output=True)
+
+    mtools("mformat", "-F", "-v", "SEAWALL32", "::")
+    mtools("mmd", "::/DCIM", "::/Docs", "::/Docs/Deep")
+    mtools("mcopy", str(src / "a.txt"), "::/Docs/")
+    mtools("mcopy", str(src / "b.bin"), "::/DCIM/")
+    mtools("mcopy", str(src / "Ünïcode name.txt"), "::/Docs/Deep/")
+    mtools("mcopy", str(src / "gone.txt"), "::/")
+    mtools("mdel", "::/gone.txt")
+
+
+def test_fat32_superfloppy_with_a_self_pointing_partition_entry(tmp_path):
+    """dfVFS descends into the boot sector's bogus partition entry and finds nothing; fls
+    reads the file system at byte 0.  Every file TSK lists must be found, none missed."""
+    medium = tmp_path / "card.img"
+    _fat32_superfloppy(medium)
+    assert b"FAT32" in subprocess.run(["fsstat", str(medium)], capture_output=True).stdout
+    with DiskImageSource([str(medium)]) as source:
+        entries, compared = _assert_matches_tsk(source, {"": None}, [medium])
+        info = source.describe()
+    assert compared >= 4
+    assert {path for (_, path) in entries} >= {
+        "/Docs/a.txt", "/DCIM/b.bin", "/Docs/Deep/Ünïcode name.txt"}
+    assert any(not e.allocated for e in entries.values())  # the deleted file
+    assert info["errors"] == []
+    assert [fs["tsk_type"] for fs in info["file_systems"]] == ["FAT32"]
+    assert any("byte 0" in w for w in info["warnings"])
+    # The oversized self-pointing entry is not reported as a truncated image.
+    assert not any("truncated" in w for w in info["warnings"])
+
+
+def test_truncated_fat32_superfloppy_is_reported(tmp_path):
+    medium = tmp_path / "card.img"
+    _fat32_superfloppy(medium)
+    short = tmp_path / "short.img"
+    short.write_bytes(medium.read_bytes()[: 20 << 20])
+    with DiskImageSource([str(short)]) as source:
+        entries = _listing(source)
+        info = source.describe()
+    assert "/Docs/a.txt" in {path for (_, path) in entries}
+    assert any("truncated" in w and "20971520 bytes present" in w for w in info["warnings"])

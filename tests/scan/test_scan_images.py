@@ -119,3 +119,28 @@ def test_qemu_img_copy_removed_after_scan(tmp_path: Path, db_url: str, monkeypat
     summary = scan_exhibit([qcow], "Q", db_url=db_url, workers=1)
     assert summary.files_scanned > 0
     assert list(work.glob("qcow-*")) == []
+
+
+def test_partition_without_a_file_system_is_an_error_not_an_empty_exhibit(
+        tmp_path: Path, db_url: str):
+    """An MBR whose only partition holds no file system: the scan says so, and exits 1."""
+    import struct
+
+    disk = bytearray(2 << 20)
+    disk[446:462] = struct.pack("<B3sB3sII", 0, b"\0" * 3, 0x83, b"\0" * 3, 2048, 2048)
+    disk[510:512] = b"\x55\xaa"
+    path = tmp_path / "blank-partition.img"
+    path.write_bytes(bytes(disk))
+    result = runner.invoke(app, ["scan", str(path), "--case", "N", "--db", db_url,
+                                 "--no-match"])
+    assert result.exit_code == 1, result.output
+    assert "error:" in result.output and "no file system found" in result.output
+    assert "NOT known to be empty" in " ".join(result.output.split())
+    # The exhibit is still recorded, with the error in its identity (reports show it).
+    from seawall.store.db import session_scope
+    from seawall.store.models import Exhibit
+
+    with session_scope(db_url) as session:
+        exhibit = session.query(Exhibit).one()
+        assert any("no file system" in e for e in exhibit.identity["errors"])
+        assert exhibit.status == "complete"

@@ -126,8 +126,13 @@ def scan(
     console.print(_summary_table(summary, db))
     for warning in summary.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
+    for error in summary.exhibit_errors:
+        console.print(f"[red]error:[/red] {error}")
     if match:
         _match_after_scan(case, db)
+    if summary.exhibit_errors:
+        # Finished, and everything read is recorded; but part of the exhibit was not read.
+        raise typer.Exit(1)
 
 
 def _match_after_scan(case: str, db: str | None) -> None:

@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 import pytsk3
 from dfvfs.analyzer import analyzer
-from dfvfs.helpers import volume_scanner
+from dfvfs.helpers import source_scanner, volume_scanner
 from dfvfs.lib import definitions
 from dfvfs.lib import errors as dfvfs_errors
 from dfvfs.path import factory as path_spec_factory
@@ -210,6 +210,7 @@ class DiskImageSource(EvidenceSource):
         self._tsk_cache: dict[str, tuple] = {}
         self._warnings: list[str] = []
         self._errors: list[str] = []
+        self._file_system_from_start = False
         self._qcow_report: dict | None = None
         self._walk_counts: dict[str, int] = {}
         self._truncation_checked = False
@@ -297,10 +298,57 @@ class DiskImageSource(EvidenceSource):
         # Snapshots after the current volume, otherwise in the order the scanner found them.
         self._file_systems.sort(key=lambda item: ("vss" in item[0], item[0]))
         if not self._file_systems:
+            self._file_systems = self._file_system_at_start()
+        if not self._file_systems:
             self._errors.append(
                 "no file system found in the image: the exhibit is NOT known to be empty "
                 "(unsupported, encrypted or damaged file system, or no file system at all)")
         return self._file_systems
+
+    def _file_system_at_start(self) -> list:
+        """[("", spec)] for a file system at byte 0 of the media, when the volume scan found
+        none; otherwise [].
+
+        A "superfloppy" (a card or stick formatted without a partition table) can carry a
+        partition-table entry in its boot sector that points at the boot sector itself:
+        mtools' ``mformat`` writes one, sized from a rounded geometry that may even exceed
+        the medium.  dfVFS then descends into that partition and finds nothing, while The
+        Sleuth Kit's ``fls`` reads the file system at offset 0.  So do we, and say so."""
+        try:
+            scan_context = source_scanner.SourceScannerContext()
+            scan_context.OpenSourcePath(self._root())
+            source_scanner.SourceScanner().Scan(scan_context)
+            pending = [scan_context.GetRootScanNode()]
+            media = None
+            while pending and media is None:
+                node = pending.pop(0)
+                if node.type_indicator in _MEDIA_TYPES:
+                    media = node.path_spec
+                pending.extend(node.sub_nodes)
+            if media is None:
+                return []
+            indicators = analyzer.Analyzer.GetFileSystemTypeIndicators(
+                media, resolver_context=self._context)
+        except (dfvfs_errors.Error, OSError, RuntimeError) as exc:
+            logger.debug("no file system at the start of %s: %s", self._primary, exc)
+            return []
+        if len(indicators) != 1:
+            return []
+        spec = path_spec_factory.Factory.NewPathSpec(indicators[0], location="/", parent=media)
+        try:  # the analyzer only matches signatures: the file system must really open
+            resolver.Resolver.OpenFileSystem(
+                spec, resolver_context=self._context).GetRootFileEntry()
+        except (dfvfs_errors.Error, OSError, RuntimeError) as exc:
+            logger.debug("%s signature at byte 0 of %s, but it does not open: %s",
+                         indicators[0], self._primary, exc)
+            return []
+        self._file_system_from_start = True
+        self._warnings.append(
+            f"the volume scan found no file system in any partition; a {indicators[0]} file "
+            "system starts at byte 0 of the image (a partition-less medium whose boot "
+            "sector also holds a partition-table entry, which was not used), and it was "
+            "read from there, as The Sleuth Kit's fls does")
+        return [("", spec)]
 
     def _open_tsk(self, chain: list):
         """(pytsk3 FS_Info, objects to keep alive, Extent) for a TSK file-system chain, cached.
@@ -582,7 +630,10 @@ class DiskImageSource(EvidenceSource):
                 continue
             reported.add(extent.offset)
             self._warnings.append(self._truncation_warning(extent, label, fs_spec, tsk))
-        self._check_partitions(reported)
+        if not self._file_system_from_start:
+            # (Otherwise the partition table was not used to read anything: only the file
+            # system's own size, checked above, says whether data is missing.)
+            self._check_partitions(reported)
         if not self._file_systems and 0 not in reported:
             self._check_bare_file_system()
 

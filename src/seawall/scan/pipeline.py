@@ -45,8 +45,11 @@ class ScanSummary:
     files_skipped: int = 0  # already recorded by an earlier, interrupted run
     records_written: int = 0  # incl. archive members
     bytes_read: int = 0
-    errors: int = 0
+    errors: int = 0  # file records with an error
     warnings: list[str] = field(default_factory=list)
+    # Parts of the exhibit that could not be read at all (no file system found, a volume
+    # that would not open): the records are complete only for what was read.
+    exhibit_errors: list[str] = field(default_factory=list)
 
 
 class ProgressSink:
@@ -344,6 +347,7 @@ def scan_exhibit(
         exhibit.scan_finished = utcnow()
         session.commit()
         source.release_work_files()
+        summary.exhibit_errors = list(exhibit.identity.get("errors", []))
         summary.errors = session.query(FileRecord).filter(
             FileRecord.exhibit_id == exhibit.id, FileRecord.error.is_not(None)).count()
         return summary
