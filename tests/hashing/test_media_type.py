@@ -164,3 +164,19 @@ def test_memoryview_head() -> None:
     data = bytearray(_img("PNG"))
     assert content_kind(bytes(memoryview(data)[:100])) == "png"
     assert sniff(memoryview(data), "a.png").kind == "png"
+
+
+def test_ico_signature_alone_is_not_an_icon() -> None:
+    """exFAT's up-case table starts 00 00 01 00 02 00 ... like an icon header; its
+    "directory entries" (planes 5, data inside the directory) show it is not one."""
+    upcase = b"".join(struct.pack("<H", i) for i in range(2048))
+    assert content_kind(upcase) != "ico"
+    # Real icons and cursors, one and several images, still are.
+    for sizes in ([(16, 16)], [(16, 16), (32, 32), (48, 48)]):
+        buf = io.BytesIO()
+        Image.new("RGBA", (48, 48), (10, 200, 30, 255)).save(buf, "ICO", sizes=sizes)
+        assert content_kind(buf.getvalue()) == "ico", sizes
+    cursor = bytearray(buf.getvalue())
+    cursor[2:4] = b"\2\0"
+    cursor[10:14] = struct.pack("<HH", 7, 9)  # hotspot where an icon has planes/bit depth
+    assert content_kind(bytes(cursor)) == "ico"

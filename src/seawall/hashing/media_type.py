@@ -259,8 +259,22 @@ def _is_ico(head: bytes) -> bool:
     if len(head) < 22 or head[:2] != b"\0\0" or head[2:4] not in (b"\1\0", b"\2\0"):
         return False
     count = struct.unpack("<H", head[4:6])[0]
-    # entry 0: reserved byte must be 0; colour planes 0/1 for icons
-    return 0 < count <= 256 and head[9] == 0
+    if not 0 < count <= 256:
+        return False
+    # "00 00 01 00" also starts many other files (exFAT's up-case table, for one), so check
+    # the directory entries present in the head: reserved byte 0, image data after the
+    # directory, and for icons (not cursors, where these fields are a hotspot) colour
+    # planes 0/1 and a real bit depth.
+    icon = head[2:4] == b"\1\0"
+    table_end = 6 + 16 * count
+    for i in range(min(count, (len(head) - 6) // 16)):
+        entry = head[6 + 16 * i: 22 + 16 * i]
+        planes, bits, size, offset = struct.unpack("<HHII", entry[4:16])
+        if entry[3] != 0 or size == 0 or offset < table_end:
+            return False
+        if icon and (planes > 1 or bits not in (0, 1, 2, 4, 8, 16, 24, 32)):
+            return False
+    return True
 
 
 # Every byte except the C0 controls that do not occur in text (tab, LF, FF, CR, ESC do).
