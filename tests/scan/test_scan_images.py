@@ -144,3 +144,20 @@ def test_partition_without_a_file_system_is_an_error_not_an_empty_exhibit(
         exhibit = session.query(Exhibit).one()
         assert any("no file system" in e for e in exhibit.identity["errors"])
         assert exhibit.status == "complete"
+
+
+def test_unsupported_container_is_named(tmp_path: Path, db_url: str):
+    """A VirtualBox VDI (no dfVFS back-end) is not "no files": the error names the format
+    and how to read it."""
+    if not shutil.which("qemu-img"):
+        pytest.skip("qemu-img not installed")
+    import subprocess
+
+    vdi = tmp_path / "laptop.vdi"
+    subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", "vdi", str(image("image.dd")),
+                    str(vdi)], check=True)
+    result = runner.invoke(app, ["scan", str(vdi), "--case", "V", "--db", db_url,
+                                 "--no-match"])
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.output.split())
+    assert "VirtualBox VDI" in text and "qemu-img convert -O raw" in text

@@ -79,6 +79,26 @@ _MEDIA_TYPES = set(definitions.STORAGE_MEDIA_IMAGE_TYPE_INDICATORS) | {
     definitions.TYPE_INDICATOR_RAW}
 
 
+# Disk-image containers dfVFS has no back-end for, by signature: (offset, magic, name).
+_UNSUPPORTED_CONTAINERS = (
+    (0x40, b"\x7f\x10\xda\xbe", "VirtualBox VDI disk image"),
+    (0, b"WithoutFreeSpace", "Parallels disk image"),
+    (0, b"WithouFreSpacExt", "Parallels disk image"),
+)
+
+
+def _unsupported_container(path: str) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(0x48)
+    except OSError:
+        return None
+    for offset, magic, name in _UNSUPPORTED_CONTAINERS:
+        if head[offset:offset + len(magic)] == magic:
+            return name
+    return None
+
+
 def _chain_of(path_spec) -> list:
     """The path-spec chain above the image file, bottom first, as JSON-ready lists."""
     chain = []
@@ -230,6 +250,8 @@ class DiskImageSource(EvidenceSource):
                     return False  # archives are expanded by archive_source, not mounted
         except OSError:
             return False
+        if _unsupported_container(primary):
+            return True  # a disk image all the same: scanning says it cannot be read
         os_spec = path_spec_factory.Factory.NewPathSpec(_OS, location=primary)
         ctx = context.Context()
         try:
@@ -300,7 +322,12 @@ class DiskImageSource(EvidenceSource):
         if not self._file_systems:
             self._file_systems = self._file_system_at_start()
         if not self._file_systems:
+            container = _unsupported_container(self._primary)
             self._errors.append(
+                f"no file system found in the image: it is a {container}, a container "
+                "format Seawall (dfVFS) cannot read; convert it to raw (qemu-img convert "
+                "-O raw) and scan the copy. The exhibit is NOT known to be empty"
+                if container else
                 "no file system found in the image: the exhibit is NOT known to be empty "
                 "(unsupported, encrypted or damaged file system, or no file system at all)")
         return self._file_systems
