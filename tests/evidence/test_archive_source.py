@@ -255,3 +255,23 @@ def test_seven_zip(tmp_path):
     assert got["/a.7z!/dir/one.txt"] == (b"first" * 100, None)
     assert got["/a.7z!/two.bin"] == (b"second", None)
     assert got["/a.7z!/empty.txt"] == (b"", None)
+
+
+def test_encrypted_seven_zip_members_and_names(tmp_path):
+    """Content-encrypted 7z: names listed, each member flagged.  Header-encrypted 7z: one
+    clear error for the archive, not py7zr's internal coder table."""
+    (tmp_path / "note.txt").write_text("benign note\n")
+    plain_names, hidden_names = tmp_path / "content.7z", tmp_path / "names.7z"
+    with py7zr.SevenZipFile(plain_names, "w", password="pw") as archive:
+        archive.write(tmp_path / "note.txt", "note.txt")
+    with py7zr.SevenZipFile(hidden_names, "w", password="pw", header_encryption=True) as archive:
+        archive.write(tmp_path / "note.txt", "note.txt")
+    with open(plain_names, "rb") as handle:
+        members = [(e.path, s, e.error) for e, s in iter_archive_members(
+            handle, _parent("/content.7z"), "7z", ArchiveLimits(), 1)]
+    assert [(p, s) for p, s, _ in members] == [("/content.7z!/note.txt", None)]
+    assert members[0][2].startswith("encrypted")
+    with open(hidden_names, "rb") as handle, pytest.raises(EvidenceError) as caught:
+        list(iter_archive_members(handle, _parent("/names.7z"), "7z", ArchiveLimits(), 1))
+    assert "member names are encrypted" in str(caught.value)
+    assert "numinstreams" not in str(caught.value)

@@ -365,7 +365,10 @@ def _iter_7z(fileobj, parent, limits, budget):
         archive = py7zr.SevenZipFile(source, mode="r")
         infos = archive.list()
     except py7zr.PasswordRequired as exc:
-        raise EvidenceError(f"encrypted 7z archive (names hidden): {exc}") from exc
+        # (py7zr's message is the repr of its coder table: no use to an examiner.)
+        raise EvidenceError("encrypted 7z archive: its member names are encrypted too, so "
+                            "neither names nor content can be read without the "
+                            "password") from exc
     except (py7zr.Bad7zFile, py7zr.exceptions.ArchiveError, OSError, EOFError, ValueError,
             KeyError, IndexError) as exc:
         raise EvidenceError(f"corrupt 7z archive: {exc}") from exc
