@@ -15,3 +15,18 @@ CaseOption = typer.Option(..., "--case", help="Case reference.")
 def fail(message: str, code: int = 1) -> None:
     console.print(f"[red]error:[/red] {message}")
     raise typer.Exit(code)
+
+
+def audit_cli(db: str | None, action: str, *, case: str | None = None,
+              target: str | None = None, details: dict | None = None) -> None:
+    """Append a command-line access to case data to the audit log (actor ``cli:<login>``).
+
+    The command line reaches the database directly, with the database's own credentials as
+    its authentication; the log is then the record of who read, exported or changed case
+    data from it, next to the web app's entries in the same hash chain."""
+    from seawall.store import audit
+    from seawall.store.db import session_scope
+
+    with session_scope(db) as session:
+        audit.record(session, audit.cli_actor(), action, case=case, target=target,
+                     details=details)

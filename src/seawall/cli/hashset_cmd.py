@@ -16,7 +16,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from seawall.cli.common import DbOption, console, fail
+from seawall.cli.common import DbOption, audit_cli, console, fail
 
 hashset_app = typer.Typer(help="Import, list and remove known-hash sets.", no_args_is_help=True)
 
@@ -63,6 +63,10 @@ def import_cmd(
             f"{version.entry_count:,} entries from {version.rows_read:,} records "
             f"({version.duplicate_count:,} duplicates folded) in {version.import_seconds:.1f}s; "
             f"scheme {version.scheme}; sha256 {version.source_sha256}")
+        audit_cli(db, "admin.hashset.import", target=name, details={
+            "version": version.version, "format": fmt, "file": str(file.absolute()),
+            "source_sha256": version.source_sha256, "entries": version.entry_count,
+            "trusted": not untrusted})
         for w in version.warnings[:10]:
             console.print(f"[yellow]warning:[/yellow] {w}")
         if len(version.warnings) > 10:
@@ -117,6 +121,7 @@ def remove_cmd(
     with session_scope(db) as session:
         if not remove_set(session, name):
             fail(f"no hash set {name!r}")
+    audit_cli(db, "admin.hashset.remove", target=name)
     console.print(f"removed hash set {name}; run `seawall match` to refresh case results")
 
 

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from seawall.cli.common import CaseOption, DbOption, console, fail
+from seawall.cli.common import CaseOption, DbOption, audit_cli, console, fail
 
 
 def match(
@@ -50,6 +50,9 @@ def match(
         finally:
             if client is not None:
                 client.close()
+    audit_cli(db, "case.match", case=case, details={
+        "radius": radius, "files": summary["files"], "files_matched": summary["files_matched"],
+        "sets": [f"{s['set']} v{s['version']}" for s in summary["sets"]]})
     sets = ", ".join(f"{s['set']} v{s['version']}" for s in summary["sets"])
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary["matches"].items())) or "none"
     console.print(f"case {case}: {summary['files']} files, {summary['files_matched']} matched "
@@ -74,6 +77,7 @@ def counts(
             result = case_counts(session, case)
         except LookupError as exc:
             fail(str(exc))
+    audit_cli(db, "case.counts", case=case, details={"format": fmt})
     if fmt == "json":
         json.dump(result, sys.stdout, indent=1)
         sys.stdout.write("\n")

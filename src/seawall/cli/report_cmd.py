@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from seawall.cli.common import CaseOption, DbOption, console, fail
+from seawall.cli.common import CaseOption, DbOption, audit_cli, console, fail
 
 
 def report(
@@ -31,6 +31,8 @@ def report(
         written = write_report(db, case, fmt, out, as_of=as_of)
     except (ReportError, LookupError) as exc:
         fail(str(exc))
+    audit_cli(db, "case.report", case=case, target=str(out.absolute()),
+              details={"format": fmt, "as_of": as_of, "files": [str(p) for p in written]})
     for path in written:
         console.print(f"wrote {path}")
 

@@ -19,7 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from seawall.cli.common import CaseOption, DbOption, console, fail
+from seawall.cli.common import CaseOption, DbOption, audit_cli, console, fail
 
 
 class RichProgress:
@@ -111,6 +111,8 @@ def scan(
         if not p.exists() and not p.is_symlink():
             fail(f"{p}: no such file or folder")
     options = WorkerOptions(fast_pdq=not full_pdq, expand_archives=not no_archives)
+    audit_cli(db, "scan.start", case=case, target=exhibit_id,
+              details={"paths": [str(p.absolute()) for p in exhibit]})
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
                   console=console, transient=False) as progress:
@@ -123,6 +125,9 @@ def scan(
                                    commit_records=max(1, commit_every))
         except (EvidenceError, ValueError) as exc:
             fail(str(exc))
+    audit_cli(db, "scan.finish", case=case, target=summary.exhibit, details={
+        "files_scanned": summary.files_scanned, "records_written": summary.records_written,
+        "files_with_errors": summary.errors, "exhibit_errors": summary.exhibit_errors})
     console.print(_summary_table(summary, db))
     for warning in summary.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
@@ -173,6 +178,7 @@ def files(
         pairs = list(iter_files(session, case))
         rows = [file_dict(e, r) for e, r in pairs]
         _add_match_results(session, rows, [r.id for _, r in pairs])
+    audit_cli(db, "case.files.list", case=case, details={"format": fmt, "records": len(rows)})
     if fmt == "json":
         json.dump(rows, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -220,6 +226,8 @@ def export(
             count = exporter(session, case, out, dialect=dialect)
         except ValueError as exc:  # e.g. a dialect the case's scheme has no codes for
             fail(str(exc))
+    audit_cli(db, "case.export", case=case, target=str(out.absolute()),
+              details={"format": fmt, "dialect": dialect, "records": count})
     console.print(f"wrote {out} ({count} records, {fmt})")
 
 
