@@ -166,10 +166,16 @@ class HashingReader(io.RawIOBase):
 
 
 def text_lines(raw: HashingReader, ctx: ImportContext, total: int | None,
-               max_line: int = MAX_LINE) -> Iterator[tuple[int, str]]:
-    """Yield (line number, line) from UTF-8 text (BOM tolerated) with a line-length cap."""
+               max_line: int = MAX_LINE, errors: str = "strict") -> Iterator[tuple[int, str]]:
+    """Yield (line number, line) from UTF-8 text (BOM tolerated) with a line-length cap.
+
+    ``errors="surrogateescape"`` keeps lines whose ignored parts (file names) are not UTF-8.
+    """
     buffered = io.BufferedReader(raw, 1 << 20)
-    text = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors="strict", newline=None)
+    # Windows tools (PowerShell 5 ``>`` / Out-File) write UTF-16 with a BOM.
+    bom = buffered.peek(2)[:2]
+    encoding = "utf-16" if bom in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    text = io.TextIOWrapper(buffered, encoding=encoding, errors=errors, newline=None)
     lineno = 0
     try:
         while True:
@@ -184,7 +190,8 @@ def text_lines(raw: HashingReader, ctx: ImportContext, total: int | None,
                 ctx.report(raw.bytes_read, total)
             yield lineno, line.rstrip("\r\n")
     except UnicodeDecodeError as exc:
-        raise ctx.fatal(f"line {lineno + 1}", f"not UTF-8 text ({exc.reason})") from None
+        raise ctx.fatal(f"line {lineno + 1}", f"not {encoding.removesuffix('-sig').upper()} "
+                                              f"text ({exc.reason})") from None
     finally:
         # Detach, so the wrappers do not close ``raw``: the importer still drains it.
         text.detach()

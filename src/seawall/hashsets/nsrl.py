@@ -26,7 +26,9 @@ def _objects(con: sqlite3.Connection) -> set[str]:
 
 def read(path: Path, ctx: ImportContext) -> Iterator[Row]:
     try:
-        con = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+        # as_uri() percent-encodes "#", "?" and "%" (e.g. a "Case #12" folder); unescaped,
+        # SQLite would open (and create) a different file.
+        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
         names = _objects(con)
     except sqlite3.DatabaseError as exc:
         raise ctx.fatal("", f"not an SQLite database (NSRL RDSv3): {exc}") from None

@@ -27,9 +27,10 @@ def read(raw, ctx: ImportContext) -> Iterator[Row]:
         category = default
         if "," in text:
             text, cat = (p.strip() for p in text.split(",", 1))
-            category = ctx.category_name(where, cat)
-            if category is None:
-                continue
+            if cat:  # an empty column ("HASH,") takes --category, as a bare hash does
+                category = ctx.category_name(where, cat)
+                if category is None:
+                    continue
         else:
             parts = text.split()
             if len(parts) == 2 and parts[0].lower() == "pdq":

@@ -21,6 +21,7 @@ from seawall.hashsets.registry import Format
 _MODEL = re.compile(r"DataModels/(?P<ver>\d+(?:\.\d+)?)\.xml(?:/(?P<dialect>[^/$#]+))?",
                     re.IGNORECASE)
 DEFAULT_SCHEME = {"UK": "uk"}  # every other dialect defaults to vics-us
+_CODE = re.compile(r"-?[0-9]+")
 _ALT_KINDS = {"SHA1": "sha1", "SHA-1": "sha1", "SHA256": "sha256", "SHA-256": "sha256",
               "MD5": "md5"}
 
@@ -50,6 +51,7 @@ def read(raw, ctx: ImportContext) -> Iterator[Row]:
                 state["dialect"] = ctx.dialect or dialect
                 state["shape"] = "Cases" if url.rstrip("/").endswith("#Cases") else "Media"
             elif key == "value":
+                state["value"] = True
                 if state["dialect"] is None:
                     # No context before "value": we cannot know the dialect yet.
                     state["dialect"] = ctx.dialect or "Default"
@@ -65,6 +67,9 @@ def read(raw, ctx: ImportContext) -> Iterator[Row]:
                         f"malformed JSON: {str(exc).split(': ', 1)[1]}") from None
     if "context" not in ctx.detail:
         raise ctx.fatal("", "not a VICS file: no 'odata.metadata' or '@odata.context' key")
+    if "value" not in state:
+        # Else a metadata-only file would replace the current version with an empty one.
+        raise ctx.fatal("", "no 'value' list: not a VICS hash set or case export")
     ctx.detail["records"] = state["record"]
 
 
@@ -102,6 +107,8 @@ def _case(js: JsonStream, ctx: ImportContext, state: dict, table) -> Iterator[Ro
     for key in js.object_items():
         if key == "Media":
             saw_media = True
+            if js.peek() == "n" and js.value() is None:
+                continue  # "Media": null (.NET serialisers' empty list): no media
             if js.peek() != "[":
                 raise js.error("'Media' must be a list")
             for _ in js.array_items():
@@ -130,7 +137,8 @@ def _media(obj, record: int, line: int, ctx: ImportContext, table) -> Iterator[R
             ctx.error(where, f"Category must be an integer or null, got {code!r}")
             return
         raw_code = str(code).strip()
-        if isinstance(code, str) and not raw_code.lstrip("-").isdigit():
+        # ASCII digits only: str.isdigit() also passes "²" and "--1", which int() refuses.
+        if isinstance(code, str) and not _CODE.fullmatch(raw_code):
             ctx.error(where, f"Category must be an integer or null, got {code!r}")
             return
         category = table.codes.get(str(int(raw_code)))
@@ -158,13 +166,18 @@ def _media(obj, record: int, line: int, ctx: ImportContext, table) -> Iterator[R
         kind = _ALT_KINDS.get(str(alt.get("HashName", "")).upper())
         if kind is None:
             continue  # PhotoDNA, EDK, …: not matched here
+        if alt.get("HashValue") in (None, ""):
+            continue  # absent, as a null MD5/SHA1 is
         got = parse_hex(alt.get("HashValue"), kind)
         if isinstance(got, str):
             ctx.error(where, f"AlternativeHashes {alt.get('HashName')}: {got}")
             return
         hashes.append(got)
     if not hashes:
-        ctx.error(where, "no MD5, SHA1 or SHA256 hash")
+        hint = ""
+        if isinstance(obj.get("Media"), list):  # a Case where the context said #Media
+            hint = " (a Case object with a 'Media' list: the context URL should end #Cases)"
+        ctx.error(where, f"no MD5, SHA1 or SHA256 hash{hint}")
         return
     seen = set()
     for kind, value in hashes:
