@@ -34,8 +34,15 @@ DFXML_VERSION = "1.1.0"
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+# DFXML name_type of a record kind; files, streams and archive members are regular ("r").
+# "special" is an unreadable folder or a FIFO/socket/device: type unknown to the export ("-").
+_NAME_TYPES = {"symlink": "l", "special": "-"}
+
+
 def _text(value: object) -> str:
-    return escape(_INVALID_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value)))
+    # A raw CR would reach readers as LF (XML end-of-line handling); a reference keeps it.
+    return escape(_INVALID_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value)),
+                  {"\r": "&#13;"})
 
 
 def _time(value: datetime | None) -> str | None:
@@ -63,7 +70,7 @@ def fileobject_xml(rec: FileRecord, extensions: bool = True, exhibit: str | None
     if partition:
         parts.append(f"    <partition>{partition}</partition>")
     parts.append(f"    <id>{rec.id}</id>")
-    parts.append("    <name_type>r</name_type>")
+    parts.append(f"    <name_type>{_NAME_TYPES.get(rec.kind, 'r')}</name_type>")
     if rec.size is not None:
         parts.append(f"    <filesize>{rec.size}</filesize>")
     parts.append(f"    <alloc>{1 if rec.allocated else 0}</alloc>")

@@ -77,9 +77,15 @@ def count_rows(report: dict) -> list[dict]:
 def _csv(rows: list[dict], fields: list[str]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
+    # With "\n" as line end, csv leaves a field holding a lone CR (possible in a file name)
+    # unquoted, and readers then split the row there: such rows are written fully quoted.
+    quoted = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n", extrasaction="ignore",
+                            quoting=csv.QUOTE_ALL)
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in fields})
+        values = {k: "" if row.get(k) is None else row.get(k) for k in fields}
+        has_cr = any(isinstance(v, str) and "\r" in v for v in values.values())
+        (quoted if has_cr else writer).writerow(values)
     return buf.getvalue()
 
 
