@@ -117,11 +117,20 @@ def test_video_spooled_hashed_and_deleted(vpdq_data: Path, tmp_path: Path) -> No
 
 
 def test_corrupt_video_keeps_digests(vpdq_data: Path, tmp_path: Path) -> None:
+    # Cut off mid-stream: vpdq gives up, the frames before the cut are still hashed.
     data = (vpdq_data / "videos" / "doorknob-hd-no-bar.mp4").read_bytes()[:150_000]
     res = analyse_stream(io.BytesIO(data), "clip.mp4", spool_dir=str(tmp_path))
     _check_digests(res, data)
+    assert res.error is not None and res.error.startswith("damaged video")
+    assert len(res.frames) >= 1 and res.media_class == "video"
+    assert list(tmp_path.iterdir()) == []
+    # Only a header: nothing to decode at all.
+    head = data[:64]
+    res = analyse_stream(io.BytesIO(head), "clip.mp4", spool_dir=str(tmp_path))
+    _check_digests(res, head)
     assert res.error is not None and res.error.startswith("corrupt video")
     assert res.frames == [] and list(tmp_path.iterdir()) == []
+    assert ".spool" not in res.error  # no temporary file names in the record
 
 
 def _zip_bytes() -> bytes:

@@ -176,3 +176,28 @@ def test_with_real_matching_service(as_user, ids, db_url, monkeypatch):
         results = matching.file_results(s, [ids["dup1"], ids["far"]])
     assert results[ids["dup1"]]["category"] == "C"
     assert results[ids["far"]]["category"] is None
+
+
+def test_damaged_video_with_hashed_frames_is_queued_unreadable_media_is_not(
+        db_url, ids, fake_matching):
+    from seawall.hashing.content import DAMAGED_VIDEO
+    from seawall.store.models import Exhibit, FileRecord
+
+    added = {}
+    with session_scope(db_url) as s:
+        exhibit = s.scalar(select(Exhibit).where(Exhibit.reference == "EX1"))
+        for name, media, error in [
+            ("damaged", "video", f"{DAMAGED_VIDEO}: Meta's vpdq could not hash it; 3 sampled "
+                                 "frames hashed from the 90 frames that decode"),
+            ("corrupt_video", "video", "corrupt video: the container cannot be read"),
+            ("corrupt_image", "image", "corrupt image: OSError: truncated"),
+        ]:
+            record = FileRecord(exhibit=exhibit, file_key=name, path=f"/v/{name}",
+                                media_class=media, sha256=name.ljust(64, "0"), size=10,
+                                media_type="video/mp4", error=error)
+            s.add(record)
+            s.flush()
+            added[name] = record.id
+    queued = {fid for _, stacks in queue(db_url, "alice") for stack in stacks for fid in stack}
+    assert added["damaged"] in queued
+    assert added["corrupt_video"] not in queued and added["corrupt_image"] not in queued

@@ -74,3 +74,19 @@ def test_video_strip_of_frames():
     data = thumbnails.render_thumbnail(out.getvalue(), "video", clear=True, size=128)
     strip = Image.open(io.BytesIO(data))
     assert strip.width > 3 * strip.height  # four frames side by side
+
+
+def test_video_strip_of_a_damaged_video():
+    """Bytes overwritten mid-stream: the strip still shows the frames that decode."""
+    from pathlib import Path
+
+    video = Path(__file__).resolve().parents[3] / "shared/testdata/vpdq/videos"
+    if not (video / "doorknob-hd-no-bar.mp4").exists():
+        pytest.skip("shared vPDQ test data not present")
+    data = bytearray((video / "doorknob-hd-no-bar.mp4").read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 3000] = bytes((i * 37 + 11) % 256 for i in range(3000))
+    assert len(thumbnails._video_frames(bytes(data), 64)) >= 3
+    strip = Image.open(io.BytesIO(thumbnails.render_thumbnail(bytes(data), "video",
+                                                              clear=True, size=128)))
+    assert strip.width > 2 * strip.height

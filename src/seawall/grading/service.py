@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from seawall.grading import schemes
+from seawall.hashing.content import DAMAGED_VIDEO
 from seawall.matching.pdq_index import PdqIndex, hex_to_words
 from seawall.store import audit
 from seawall.store.models import Case, Exhibit, FileRecord, utcnow
@@ -111,7 +112,9 @@ def _case_media(session: Session, case: Case) -> list[FileRecord]:
     return list(session.scalars(
         select(FileRecord).join(Exhibit, FileRecord.exhibit_id == Exhibit.id)
         .where(Exhibit.case_id == case.id, FileRecord.media_class.in_(MEDIA_CLASSES),
-               FileRecord.error.is_(None))
+               # A damaged video whose decodable frames were hashed can still be seen and
+               # graded; other media with an error cannot be shown.
+               or_(FileRecord.error.is_(None), FileRecord.error.startswith(DAMAGED_VIDEO)))
         .order_by(FileRecord.id)))
 
 

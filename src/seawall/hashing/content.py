@@ -29,7 +29,7 @@ from .errors import HashingError
 from .exif import camera_info
 from .media_type import ARCHIVE_KINDS, RASTER_KINDS, SNIFF_BYTES, sniff
 from .pdq import DEFAULT_MAX_PIXELS, open_image, pdq_from_image
-from .vpdq import VideoFrame, vpdq_from_path
+from .vpdq import VideoFrame, recover_frames, vpdq_from_path
 
 DEFAULT_CHUNK_SIZE = 1 << 20
 DEFAULT_IMAGE_LIMIT = 256 << 20
@@ -310,12 +310,44 @@ def _image_step(result: ContentResult, sink: _Sink, image_limit: int, fast: bool
     result.pdq_dihedral, result.pdq_method = pdq.dihedral, pdq.method
 
 
+# The error of a video hashed only in part (its frames are stored; it can still be matched
+# and graded): the grading queue recognises it by this prefix.
+DAMAGED_VIDEO = "damaged video"
+
+# The audio type of a container sniffed as video that turns out to hold only sound.
+_AUDIO_MIME = {"video/mp4": "audio/mp4", "video/quicktime": "audio/mp4",
+               "video/3gpp": "audio/3gpp", "video/webm": "audio/webm",
+               "video/x-matroska": "audio/x-matroska", "video/ogg": "audio/ogg"}
+
+
 def _video_step(result: ContentResult, sink: _Sink, seconds_per_hash: float) -> None:
     assert sink.path is not None
     try:
         result.frames = vpdq_from_path(sink.path, seconds_per_hash)
+        return
     except HashingError as exc:
-        result.error = str(exc)
+        failure = str(exc)
+    try:
+        recovered = recover_frames(sink.path, seconds_per_hash)
+    except HashingError as exc:
+        result.error = f"{failure}: {exc}"
+        return
+    if not recovered.video_streams:
+        if recovered.audio_streams:  # e.g. an .m4a: sound, not a broken video
+            result.mime = _AUDIO_MIME.get(result.mime, result.mime)
+            result.media_class = "audio"
+        else:
+            result.error = f"{failure}: the container holds no video stream"
+        return
+    problem = f" (first: {recovered.first_problem})" if recovered.first_problem else ""
+    if not recovered.frames:
+        result.error = f"{failure}: no decodable frames{problem}"
+        return
+    result.frames = recovered.frames
+    result.error = (
+        f"{DAMAGED_VIDEO}: Meta's vpdq could not hash it; {len(recovered.frames)} sampled "
+        f"frames hashed from the {recovered.decoded} frames that decode, "
+        f"{recovered.bad_packets} damaged packets skipped{problem}")
 
 
 def analyse_path(path: str | os.PathLike[str], name: str | None = None,
