@@ -64,3 +64,15 @@ def test_refused_access_is_not_logged_as_access(tmp_path: Path, db_url: str):
     assert result.exit_code == 1
     with session_scope(db_url) as session:
         assert session.scalars(select(AuditEntry.action)).all() == []
+
+
+def test_error_messages_keep_bracketed_text(tmp_path: Path, db_url: str):
+    """Rich markup must not eat "[...]" in messages (config keys, paths)."""
+    from seawall.cli.common import console, fail
+
+    with console.capture() as captured:
+        try:
+            fail("add a [dialects.US] table to the scheme file")
+        except Exception:  # typer.Exit
+            pass
+    assert "[dialects.US]" in captured.get()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import random
 import struct
@@ -275,3 +276,51 @@ def test_encrypted_seven_zip_members_and_names(tmp_path):
         list(iter_archive_members(handle, _parent("/names.7z"), "7z", ArchiveLimits(), 1))
     assert "member names are encrypted" in str(caught.value)
     assert "numinstreams" not in str(caught.value)
+
+
+def _tar_with_raw_names(names: list[bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT,
+                      encoding="latin-1") as archive:
+        for raw in names:
+            info = tarfile.TarInfo(raw.decode("latin-1"))
+            info.size = len(raw)
+            archive.addfile(info, io.BytesIO(raw))
+    return buffer.getvalue()
+
+
+def test_tar_member_names_that_are_not_utf8_are_kept_and_storable():
+    data = _tar_with_raw_names([b"\xff\xfe.jpg", "caf\u00e9.txt".encode(), b"ok.txt"])
+    got = {e.path: e for e, _ in iter_archive_members(io.BytesIO(data), _parent("/t.tar"),
+                                                      "tar", ArchiveLimits(), 1)}
+    assert set(got) == {"/t.tar!/\\xff\\xfe.jpg", "/t.tar!/caf\u00e9.txt", "/t.tar!/ok.txt"}
+    odd = got["/t.tar!/\\xff\\xfe.jpg"]
+    assert odd.path_bytes == b"/t.tar!/\xff\xfe.jpg"
+    assert got["/t.tar!/ok.txt"].path_bytes is None
+    for entry in got.values():  # what the database must be able to store
+        entry.path.encode("utf-8")
+        entry.file_key.encode("utf-8")
+
+
+def test_scan_keeps_going_past_a_tar_with_undecodable_names(tmp_path, db_url):
+    """Such a member once failed the whole exhibit's database write."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from seawall.cli.app import app
+
+    exhibit = tmp_path / "ex"
+    exhibit.mkdir()
+    (exhibit / "names.tar").write_bytes(_tar_with_raw_names([b"\xff\xfe.jpg", b"ok.txt"]))
+    (exhibit / "plain.txt").write_text("benign\n")
+    runner = CliRunner()
+    result = runner.invoke(app, ["scan", str(exhibit), "--case", "T", "--db", db_url,
+                                 "--workers", "1", "--no-match"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(runner.invoke(app, ["files", "--case", "T", "--db", db_url,
+                                          "--format", "json"]).stdout)
+    paths = {r["path"]: r for r in rows}
+    assert set(paths) == {"/names.tar", "/names.tar!/\\xff\\xfe.jpg", "/names.tar!/ok.txt",
+                          "/plain.txt"}
+    assert paths["/names.tar!/\\xff\\xfe.jpg"]["md5"] == hashlib.md5(b"\xff\xfe.jpg").hexdigest()

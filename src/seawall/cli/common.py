@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 console = Console(stderr=True)
 
@@ -13,7 +14,9 @@ CaseOption = typer.Option(..., "--case", help="Case reference.")
 
 
 def fail(message: str, code: int = 1) -> None:
-    console.print(f"[red]error:[/red] {message}")
+    # escape(): messages quote paths and config keys ("[dialects.US]") that Rich would
+    # otherwise take for markup and drop.
+    console.print(f"[red]error:[/red] {escape(message)}")
     raise typer.Exit(code)
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -68,7 +69,7 @@ def import_cmd(
             "source_sha256": version.source_sha256, "entries": version.entry_count,
             "trusted": not untrusted})
         for w in version.warnings[:10]:
-            console.print(f"[yellow]warning:[/yellow] {w}")
+            console.print(f"[yellow]warning:[/yellow] {escape(w)}")
         if len(version.warnings) > 10:
             console.print(f"[yellow]… {len(version.warnings) - 10} more warnings[/yellow]")
     except ImportFailed as exc:

@@ -7,6 +7,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from seawall.cli.common import CaseOption, DbOption, audit_cli, console, fail
@@ -58,7 +59,7 @@ def match(
     console.print(f"case {case}: {summary['files']} files, {summary['files_matched']} matched "
                   f"({kinds}) against {sets}")
     for w in summary["warnings"][:10]:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}")
 
 
 def counts(

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -130,9 +131,9 @@ def scan(
         "files_with_errors": summary.errors, "exhibit_errors": summary.exhibit_errors})
     console.print(_summary_table(summary, db))
     for warning in summary.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     for error in summary.exhibit_errors:
-        console.print(f"[red]error:[/red] {error}")
+        console.print(f"[red]error:[/red] {escape(error)}")
     if match:
         _match_after_scan(case, db)
     if summary.exhibit_errors:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO
 
-from seawall.evidence._common import make_key, utc_from_posix
+from seawall.evidence._common import display_name, make_key, utc_from_posix
 from seawall.evidence.base import EvidenceError, FileEntry
 
 GIB = 1 << 30
@@ -139,8 +139,26 @@ class _LimitedStream(io.RawIOBase):
         super().close()
 
 
+def _clean_name(name: str) -> tuple[str, bytes | None]:
+    """(display name, raw bytes or None) of a member name.
+
+    tarfile decodes names with ``surrogateescape`` and a 7z's UTF-16 names can hold lone
+    surrogates: text no database can store, which used to fail the whole exhibit's write.
+    Such names are shown like undecodable file names (``\\xNN``) and keep their raw bytes."""
+    try:
+        name.encode("utf-8")
+        return name, None
+    except UnicodeEncodeError:
+        try:
+            raw = name.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            raw = name.encode("utf-8", "surrogatepass")
+        return display_name(raw)
+
+
 def _member_entry(parent: FileEntry, name: str, index: int, size: int | None,
                   mtime: datetime | None, kind: str) -> FileEntry:
+    name, raw = _clean_name(name)
     entry = FileEntry(
         # The index keeps keys unique when an archive holds the same name twice.
         file_key=make_key(parent.file_key, f"{index}:{name}"),
@@ -155,6 +173,9 @@ def _member_entry(parent: FileEntry, name: str, index: int, size: int | None,
         parent_key=parent.file_key,
         extra={"archive": kind, "member": name, "index": index},
     )
+    if raw is not None:
+        parent_raw = parent.path_bytes or parent.path.encode("utf-8", "surrogatepass")
+        entry.path_bytes = parent_raw + b"!/" + raw
     if name.startswith("/") or "../" in name or name.startswith("..") or "\\..\\" in name:
         entry.extra["unsafe_name"] = True  # recorded only; we never write members anywhere
     return entry
