@@ -324,3 +324,39 @@ def test_scan_keeps_going_past_a_tar_with_undecodable_names(tmp_path, db_url):
     assert set(paths) == {"/names.tar", "/names.tar!/\\xff\\xfe.jpg", "/names.tar!/ok.txt",
                           "/plain.txt"}
     assert paths["/names.tar!/\\xff\\xfe.jpg"]["md5"] == hashlib.md5(b"\xff\xfe.jpg").hexdigest()
+
+
+def _zip_flagged_utf8(names: list[bytes]) -> bytes:
+    """A zip whose names are all flagged UTF-8 (bit 11), valid or not, as some tools write."""
+    placeholders = [bytes([65 + i]) * len(raw) for i, raw in enumerate(names)]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i, placeholder in enumerate(placeholders):
+            archive.writestr(placeholder.decode(), f"content {i}".encode() * 50)
+    data = bytearray(buffer.getvalue())
+    for placeholder, raw in zip(placeholders, names, strict=True):
+        data = data.replace(placeholder, raw)  # same length: offsets stay right
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.find(signature)
+        while at >= 0:
+            flags, = struct.unpack_from("<H", data, at + flag_at)
+            struct.pack_into("<H", data, at + flag_at, flags | 0x800)
+            at = data.find(signature, at + 4)
+    return bytes(data)
+
+
+def test_zip_name_flagged_utf8_that_is_not_keeps_every_member():
+    """zipfile refuses the whole archive over one such name; we read every member."""
+    data = _zip_flagged_utf8([b"\xff\xfe\xfd.txt", "caf\u00e9.txt".encode(), b"plain.txt"])
+    with pytest.raises(UnicodeDecodeError):
+        zipfile.ZipFile(io.BytesIO(data))
+    got = {e.path: (e, s.read() if s else None)
+           for e, s in iter_archive_members(io.BytesIO(data), _parent("/z.zip"), "zip",
+                                            ArchiveLimits(), 1)}
+    assert set(got) == {"/z.zip!/\\xff\\xfe\\xfd.txt", "/z.zip!/caf\u00e9.txt",
+                        "/z.zip!/plain.txt"}
+    for i, name in enumerate(["\\xff\\xfe\\xfd.txt", "caf\u00e9.txt", "plain.txt"]):
+        entry, content = got[f"/z.zip!/{name}"]
+        assert content == f"content {i}".encode() * 50 and entry.error is None
+    assert got["/z.zip!/\\xff\\xfe\\xfd.txt"][0].path_bytes == b"/z.zip!/\xff\xfe\xfd.txt"
+    assert got["/z.zip!/caf\u00e9.txt"][0].path_bytes is None

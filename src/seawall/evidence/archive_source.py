@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import io
 import queue
+import struct
 import tarfile
 import threading
 import zipfile
@@ -139,12 +140,14 @@ class _LimitedStream(io.RawIOBase):
         super().close()
 
 
-def _clean_name(name: str) -> tuple[str, bytes | None]:
+def _clean_name(name: str | bytes) -> tuple[str, bytes | None]:
     """(display name, raw bytes or None) of a member name.
 
     tarfile decodes names with ``surrogateescape`` and a 7z's UTF-16 names can hold lone
     surrogates: text no database can store, which used to fail the whole exhibit's write.
     Such names are shown like undecodable file names (``\\xNN``) and keep their raw bytes."""
+    if isinstance(name, bytes):
+        return display_name(name)
     try:
         name.encode("utf-8")
         return name, None
@@ -156,7 +159,7 @@ def _clean_name(name: str) -> tuple[str, bytes | None]:
         return display_name(raw)
 
 
-def _member_entry(parent: FileEntry, name: str, index: int, size: int | None,
+def _member_entry(parent: FileEntry, name: str | bytes, index: int, size: int | None,
                   mtime: datetime | None, kind: str) -> FileEntry:
     name, raw = _clean_name(name)
     entry = FileEntry(
@@ -245,9 +248,66 @@ def _seekable(fileobj, what: str):
 
 # -- zip -------------------------------------------------------------------------------------
 
+class _ZipUtf8FlagCleared:
+    """A zip source whose central directory reads back with the "names are UTF-8" flag
+    (bit 11) cleared, so that zipfile decodes every name as CP437 and cannot fail.
+
+    zipfile refuses a whole archive when one name flagged UTF-8 is not valid UTF-8; the
+    members are fine.  zipfile reads the central directory in one ``read`` starting at its
+    first entry, so that read is patched, entry by entry (lengths parsed, no searching), and
+    so are the 30-byte local headers ``ZipFile.open`` reads and checks against it; member
+    data passes untouched.  ``utf8_entries`` lists the entries that had the flag."""
+
+    _ENTRY = b"PK\x01\x02"
+    _LOCAL = b"PK\x03\x04"
+
+    def __init__(self, source):
+        self._source = source
+        self.utf8_entries: set[int] = set()
+        self._patched = False
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._source.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._source.tell()
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._source.read(size)
+        if len(data) == 30 and data[:4] == self._LOCAL:
+            # A member's local header, which ZipFile.open reads alone and checks against
+            # the central directory: the same flag, cleared the same way.
+            flags, = struct.unpack_from("<H", data, 6)
+            return data[:6] + struct.pack("<H", flags & ~0x800) + data[8:]
+        if self._patched or data[:4] != self._ENTRY:
+            return data
+        self._patched = True
+        patched, pos, index = bytearray(data), 0, 0
+        while patched[pos:pos + 4] == self._ENTRY and pos + 46 <= len(patched):
+            flags, = struct.unpack_from("<H", patched, pos + 8)
+            if flags & 0x800:
+                self.utf8_entries.add(index)
+                struct.pack_into("<H", patched, pos + 8, flags & ~0x800)
+            lengths = struct.unpack_from("<HHH", patched, pos + 28)
+            pos += 46 + sum(lengths)
+            index += 1
+        return bytes(patched)
+
+
 def _iter_zip(fileobj, parent, limits, budget):
+    source = _seekable(fileobj, "zip")
+    recoded: set[int] = set()
     try:
-        archive = zipfile.ZipFile(_seekable(fileobj, "zip"))
+        try:
+            archive = zipfile.ZipFile(source)
+        except UnicodeDecodeError:  # a name flagged UTF-8 that is not: read names as bytes
+            source.seek(0)
+            view = _ZipUtf8FlagCleared(source)
+            archive = zipfile.ZipFile(view)
+            recoded = view.utf8_entries
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise EvidenceError(f"corrupt zip archive: {exc}") from exc
@@ -259,7 +319,9 @@ def _iter_zip(fileobj, parent, limits, budget):
                 mtime = datetime(*info.date_time)
             except ValueError:
                 mtime = None
-            entry = _member_entry(parent, info.filename, index, info.file_size, mtime, "zip")
+            # (The raw name bytes where the UTF-8 flag had to be cleared: see above.)
+            name = info.filename.encode("cp437") if index in recoded else info.filename
+            entry = _member_entry(parent, name, index, info.file_size, mtime, "zip")
             entry.extra["compressed_size"] = info.compress_size
             if info.flag_bits & 0x1:
                 entry.error = "encrypted member: content not readable"
