@@ -111,3 +111,20 @@ def test_pdq_empty_category_column_takes_default(session, tmp_path):
     p.write_text("1f" * 32 + ",\n" + "2e" * 32 + ",B\n")
     import_hashset(session, p, "pdq", "bank", category="A")
     assert entries(session, "bank") == {("pdq", "1f" * 32): "A", ("pdq", "2e" * 32): "B"}
+
+
+def test_empty_import_is_allowed_but_warned(tmp_path):
+    from seawall.hashsets.service import import_hashset
+    from seawall.store.db import session_scope
+
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    full, empty = tmp_path / "full.txt", tmp_path / "empty.txt"
+    full.write_text("d41d8cd98f00b204e9800998ecf8427e\n")
+    empty.write_text("# nothing here\n")
+    with session_scope(url) as session:
+        first = import_hashset(session, full, "hashlist", "L", category="A")
+        assert first.warnings == []
+        second = import_hashset(session, empty, "hashlist", "L", category="A")
+        assert second.entry_count == 0
+        assert second.warnings[0] == ("the file holds no entries: this version is empty and "
+                                      "replaces version 1 (1 entries)")

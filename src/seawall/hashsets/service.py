@@ -198,6 +198,12 @@ def _import(session, path, format_, name, ctx, trusted, description, progress):
     version.duplicate_count = duplicates
     version.counts = {"kinds": dict(kinds), "categories": dict(cats)}
     version.warnings = [str(w) for w in ctx.warnings]
+    if not version.entry_count:
+        # Allowed (a set can be emptied on purpose), but a truncated download or the wrong
+        # file does the same, and its matches go with the old entries: say so loudly.
+        version.warnings.insert(0, "the file holds no entries: this version is empty" + (
+            f" and replaces version {previous.version} ({previous.entry_count:,} entries)"
+            if previous is not None else ""))
     version.status = "current"
     if previous is not None:
         previous.status = "superseded"
