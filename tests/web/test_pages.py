@@ -172,3 +172,16 @@ def test_audit_page_reports_tampering(as_user, db_url):
 def test_static_htmx_is_vendored(client):
     response = client.get("/static/vendor/htmx.min.js")
     assert response.status_code == 200 and "htmx" in response.text[:200]
+
+
+def test_file_names_show_hidden_and_reordering_characters(as_user, db_url):
+    """A right-to-left override makes "gpj.exe" read "exe.jpg": the page shows it escaped."""
+    from seawall.store.models import Exhibit, FileRecord
+
+    with session_scope(db_url) as s:
+        exhibit = s.scalar(select(Exhibit).where(Exhibit.reference == "EX1"))
+        s.add(FileRecord(exhibit=exhibit, file_key="rtl", path="/photos/holiday\u202egpj.exe",
+                         media_class="other", size=3, media_type="application/x-dosexec"))
+    page = as_user("alice").get(f"/cases/{CASE1}/files", params={"q": "holiday"}).text
+    assert "holiday\\u202egpj.exe" in page
+    assert "\u202e" not in page

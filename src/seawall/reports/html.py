@@ -12,6 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from seawall.display import finalize, visible
 from seawall.reports.chart import category_chart
 from seawall.reports.model import METHOD_LABELS
 
@@ -87,33 +88,18 @@ def _fmt_int(value) -> str:
     return "" if value is None else f"{value:,}"
 
 
-# Characters a browser or PDF would hide, collapse or use to reorder text: C0/C1 controls,
-# DEL and the bidirectional controls.  In a file name or reference they are part of the
-# evidence, so they are shown as escapes, as the scanner shows undecodable bytes ("\xff").
-_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _visible(value: str) -> str:
-    return _INVISIBLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x80
-                          else f"\\u{ord(m.group()):04x}", value)
-
-
-def _finalize(value):
-    return _visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
-
-
 def _css_string(value) -> Markup:
     """``value`` for inside a double-quoted CSS string in <style>: CSS escapes, because
     HTML character references are not decoded there (the page header would show "&amp;")."""
     return Markup(re.sub(r"""["'\\<>&]""", lambda m: f"\\{ord(m.group()):x} ",
-                         _visible(str(value))))
+                         visible(str(value))))
 
 
 def render(report: dict) -> str:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                       autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                      finalize=_finalize)
+                      finalize=finalize)
     env.filters["n"] = _fmt_int
     env.filters["css_string"] = _css_string
     columns = report["columns"]

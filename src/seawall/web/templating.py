@@ -9,9 +9,13 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from seawall.display import finalize_keep_line_breaks
+
 FLASH_COOKIE = "seawall_flash"
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+# File names and references are evidence: no hidden or reordering characters (see display).
+templates.env.finalize = finalize_keep_line_breaks
 
 
 def case_path(case_or_reference, *parts) -> str:
