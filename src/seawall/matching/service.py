@@ -47,8 +47,9 @@ def has_hashsets(session: Session) -> bool:
 
 def index_dir(session: Session) -> Path:
     """Where version indexes are cached: $SEAWALL_INDEX_DIR, else next to an SQLite file,
-    else a per-database folder under ~/.cache/seawall.  Versions never change, so a cache
-    entry keyed by version id and source hash never goes stale."""
+    else a per-database folder under ~/.cache/seawall.  Versions never change, but their ids
+    can be reused (a set removed and imported again, a database re-created at the same
+    path), so a cached index is checked against the entries before use."""
     if os.environ.get(INDEX_DIR_ENV):
         return Path(os.environ[INDEX_DIR_ENV])
     url = session.get_bind().url
@@ -169,7 +170,9 @@ def _exact(session, files, version, kind, add) -> None:
 
 def _index_path(session, version) -> Path:
     n = (version.counts or {}).get("kinds", {}).get("pdq", 0)
-    return index_dir(session) / f"pdq-v{version.id}-{version.source_sha256[:16]}-{n}"
+    # The import time too: ids alone come back after a set is removed and imported again.
+    stamp = version.imported_at.strftime("%Y%m%dT%H%M%S%f") if version.imported_at else "-"
+    return index_dir(session) / f"pdq-v{version.id}-{version.source_sha256[:16]}-{n}-{stamp}"
 
 
 def _load_pdq_index(session, version) -> tuple[PdqIndex, np.ndarray]:
@@ -178,7 +181,11 @@ def _load_pdq_index(session, version) -> tuple[PdqIndex, np.ndarray]:
     path = _index_path(session, version)
     if n >= BRUTE_FORCE_BELOW and (path / "meta.json").exists():
         try:
-            return PdqIndex.load(path), np.load(path / "entry_ids.npy", mmap_mode="r")
+            index = PdqIndex.load(path)
+            entry_ids = np.load(path / "entry_ids.npy", mmap_mode="r")
+            if _cache_fits(session, version, index, entry_ids):
+                return index, entry_ids
+            log.warning("rebuilding PDQ index %s: it names other entries", path)
         except (OSError, ValueError) as exc:
             log.warning("rebuilding PDQ index %s: %s", path, exc)
     values = bytearray()
@@ -199,6 +206,22 @@ def _load_pdq_index(session, version) -> tuple[PdqIndex, np.ndarray]:
         except OSError as exc:
             log.warning("cannot cache PDQ index at %s: %s", path, exc)
     return index, entry_ids
+
+
+def _cache_fits(session, version, index, entry_ids, samples: int = 16) -> bool:
+    """True when sampled rows of a cached index (first, last and evenly spaced) are still
+    this version's PDQ entries with the same hashes: entry ids name the categories."""
+    n = len(entry_ids)
+    if n == 0 or n != len(index):
+        return False
+    rows = sorted({int(r) for r in np.linspace(0, n - 1, min(n, samples))})
+    want = {int(entry_ids[r]): np.asarray(index.hashes[r]).astype(">u8").tobytes()
+            for r in rows}
+    found = dict(session.execute(
+        select(HashEntry.id, HashEntry.value)
+        .where(HashEntry.id.in_(list(want)), HashEntry.version_id == version.id,
+               HashEntry.kind == "pdq")).all())
+    return found == want
 
 
 def _file_queries(files, warnings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
