@@ -68,6 +68,9 @@ def import_cmd(
             "version": version.version, "format": fmt, "file": str(file.absolute()),
             "source_sha256": version.source_sha256, "entries": version.entry_count,
             "trusted": not untrusted})
+        if version.version > 1:
+            console.print("cases matched before keep their matches against the previous "
+                          "version until `seawall match --case …` is run again")
         for w in version.warnings[:10]:
             console.print(f"[yellow]warning:[/yellow] {escape(w)}")
         if len(version.warnings) > 10:
