@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEB_PACKAGES := sleuthkit hashdeep chromium pkg-config cmake build-essential \
 	libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev \
-	libavfilter-dev libswresample-dev poppler-utils qemu-utils mtools ewf-tools
+	libavfilter-dev libswresample-dev poppler-utils qemu-utils mtools ewf-tools e2fsprogs
 DEMO_OUT := demo-out
 
 .PHONY: install debs demo test lint bench clean

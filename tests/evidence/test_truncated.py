@@ -12,7 +12,7 @@ import pytest
 from seawall.evidence.base import EvidenceError
 from seawall.evidence.disk_image_source import DiskImageSource, _DfvfsStream
 from seawall.scan.worker import WorkerOptions, process_entry
-from tests.evidence.helpers import image, md5_of, need_tool
+from tests.evidence.helpers import image, md5_of, need_tool, tsk_truth
 
 FAT_START = 2048 * 512  # triage_fat16_mbr.raw: p1 starts at sector 2048
 
@@ -199,3 +199,28 @@ def test_dfvfs_stream_raises_on_short_data():
         stream.read()
     complete = io.BufferedReader(_DfvfsStream(_ShortFile(b"y" * 1000, 1000)))
     assert complete.read() == b"y" * 1000
+
+
+def test_truncated_ext_that_dfvfs_cannot_open_is_read_with_tsk(tmp_path):
+    """pyfsext reads every backup superblock, so dfVFS skips an ext file system cut short
+    (1 KiB blocks: backups every 8 MiB) without a word, while fls lists all its files."""
+    mkfs = need_tool("mkfs.ext2")
+    payload = tmp_path / "payload"
+    (payload / "docs").mkdir(parents=True)
+    (payload / "docs" / "a.txt").write_text("ext text\n" * 200)
+    (payload / "b.bin").write_bytes(bytes(range(256)) * 40)
+    full = tmp_path / "ext2.img"
+    full.write_bytes(b"\0" * (64 << 20))
+    subprocess.run([mkfs, "-q", "-F", "-b", "1024", "-d", str(payload), str(full)],
+                   check=True, capture_output=True)
+    cut = _truncate(full, tmp_path, 30 << 20)
+    truth = tsk_truth([cut])
+    assert {"/docs/a.txt", "/b.bin"} <= set(truth)
+    info, truncated = _scan([cut])
+    assert [fs["tsk_type"] for fs in info["file_systems"]] == ["EXT2"]
+    assert any("read with The Sleuth Kit" in w for w in info["warnings"]), info
+    assert any("31457280 bytes present" in w for w in info["warnings"]), info
+    for path, (_, md5) in truth.items():
+        assert ("", path) in truncated, path
+        if md5 is not None:
+            assert truncated[("", path)][0] == md5, path

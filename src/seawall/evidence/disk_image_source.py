@@ -321,6 +321,10 @@ class DiskImageSource(EvidenceSource):
         self._file_systems.sort(key=lambda item: ("vss" in item[0], item[0]))
         if not self._file_systems:
             self._file_systems = self._file_system_at_start()
+        if not self._file_system_from_start:
+            self._file_systems.extend(self._tsk_only_file_systems(
+                {volume for volume, _ in self._file_systems}))
+            self._file_systems.sort(key=lambda item: ("vss" in item[0], item[0]))
         if not self._file_systems:
             container = _unsupported_container(self._primary)
             self._errors.append(
@@ -376,6 +380,68 @@ class DiskImageSource(EvidenceSource):
             "sector also holds a partition-table entry, which was not used), and it was "
             "read from there, as The Sleuth Kit's fls does")
         return [("", spec)]
+
+    def _tsk_only_file_systems(self, found: set[str]) -> list:
+        """[(volume, spec)] for file systems dfVFS drops but The Sleuth Kit opens.
+
+        The volume scanner silently skips a volume whose file system its back-end cannot
+        open: pyfsext, for one, reads every backup superblock, so an ext file system cut
+        short (a truncated image, a partition reaching past the end) is skipped entirely
+        while ``fls`` lists its files.  Volumes without a file system (or the bare media
+        when there is no volume system) that carry the signature of one TSK walks are
+        opened with TSK instead."""
+        try:
+            scan_context = source_scanner.SourceScannerContext()
+            scan_context.OpenSourcePath(self._root())
+            source_scanner.SourceScanner().Scan(scan_context)
+        except (dfvfs_errors.Error, OSError, RuntimeError) as exc:
+            logger.debug("source scan of %s failed: %s", self._primary, exc)
+            return []
+        candidates, media, pending = [], None, [scan_context.GetRootScanNode()]
+        while pending:
+            node = pending.pop(0)
+            pending.extend(node.sub_nodes)
+            if node.type_indicator in _MEDIA_TYPES and media is None:
+                media = node
+            elif (node.type_indicator in _VOLUME_TYPES and not node.sub_nodes
+                  and node.type_indicator != definitions.TYPE_INDICATOR_VSHADOW
+                  and getattr(node.path_spec, "location", "/") not in (None, "/")):
+                candidates.append(node.path_spec)
+        if not candidates and not found:
+            # No volume system: the file system, if any, starts at byte 0 of the media.
+            candidates = [media.path_spec if media is not None and not media.sub_nodes
+                          else path_spec_factory.Factory.NewPathSpec(
+                              definitions.TYPE_INDICATOR_RAW, parent=self._root_spec())]
+        result = []
+        for volume_spec in candidates:
+            volume = _volume_name(volume_spec)
+            if volume in found:
+                continue
+            try:
+                indicators = analyzer.Analyzer.GetFileSystemTypeIndicators(
+                    volume_spec, resolver_context=self._context)
+            except (dfvfs_errors.Error, OSError, RuntimeError):
+                continue
+            walkable = [i for i in indicators if i in _TSK_WALKABLE]
+            if not walkable:
+                continue
+            tsk_spec = path_spec_factory.Factory.NewPathSpec(
+                definitions.TYPE_INDICATOR_TSK, location="/", parent=volume_spec)
+            label = volume or "(whole image)"
+            try:
+                self._open_tsk(_chain_of(tsk_spec))
+            except (dfvfs_errors.Error, OSError, RuntimeError) as exc:
+                self._warnings.append(
+                    f"volume {label} has a {walkable[0]} file system signature but neither "
+                    f"dfVFS nor The Sleuth Kit can open it ({_text(exc).strip()}): its files "
+                    "are NOT listed")
+                continue
+            self._warnings.append(
+                f"volume {label}: dfVFS cannot open its {walkable[0]} file system (damaged "
+                "or truncated?); it was read with The Sleuth Kit, as fls does")
+            result.append((volume, path_spec_factory.Factory.NewPathSpec(
+                walkable[0], location="/", parent=volume_spec)))
+        return result
 
     def _open_tsk(self, chain: list):
         """(pytsk3 FS_Info, objects to keep alive, Extent) for a TSK file-system chain, cached.
