@@ -231,6 +231,7 @@ class DiskImageSource(EvidenceSource):
         self._warnings: list[str] = []
         self._errors: list[str] = []
         self._file_system_from_start = False
+        self._scan_nodes: list | None = None
         self._qcow_report: dict | None = None
         self._walk_counts: dict[str, int] = {}
         self._truncation_checked = False
@@ -336,6 +337,25 @@ class DiskImageSource(EvidenceSource):
                 "(unsupported, encrypted or damaged file system, or no file system at all)")
         return self._file_systems
 
+    def _source_scan_nodes(self) -> list:
+        """Every node of dfVFS's source scan of the image, breadth first ([] if it fails);
+        the fallbacks below look for what the volume scanner left out."""
+        if self._scan_nodes is None:
+            self._scan_nodes = []
+            try:
+                scan_context = source_scanner.SourceScannerContext()
+                scan_context.OpenSourcePath(self._root())
+                source_scanner.SourceScanner().Scan(scan_context)
+            except (dfvfs_errors.Error, OSError, RuntimeError) as exc:
+                logger.debug("source scan of %s failed: %s", self._primary, exc)
+                return self._scan_nodes
+            pending = [scan_context.GetRootScanNode()]
+            while pending:
+                node = pending.pop(0)
+                self._scan_nodes.append(node)
+                pending.extend(node.sub_nodes)
+        return self._scan_nodes
+
     def _file_system_at_start(self) -> list:
         """[("", spec)] for a file system at byte 0 of the media, when the volume scan found
         none; otherwise [].
@@ -345,19 +365,11 @@ class DiskImageSource(EvidenceSource):
         mtools' ``mformat`` writes one, sized from a rounded geometry that may even exceed
         the medium.  dfVFS then descends into that partition and finds nothing, while The
         Sleuth Kit's ``fls`` reads the file system at offset 0.  So do we, and say so."""
+        media = next((node.path_spec for node in self._source_scan_nodes()
+                      if node.type_indicator in _MEDIA_TYPES), None)
+        if media is None:
+            return []
         try:
-            scan_context = source_scanner.SourceScannerContext()
-            scan_context.OpenSourcePath(self._root())
-            source_scanner.SourceScanner().Scan(scan_context)
-            pending = [scan_context.GetRootScanNode()]
-            media = None
-            while pending and media is None:
-                node = pending.pop(0)
-                if node.type_indicator in _MEDIA_TYPES:
-                    media = node.path_spec
-                pending.extend(node.sub_nodes)
-            if media is None:
-                return []
             indicators = analyzer.Analyzer.GetFileSystemTypeIndicators(
                 media, resolver_context=self._context)
         except (dfvfs_errors.Error, OSError, RuntimeError) as exc:
@@ -390,17 +402,8 @@ class DiskImageSource(EvidenceSource):
         while ``fls`` lists its files.  Volumes without a file system (or the bare media
         when there is no volume system) that carry the signature of one TSK walks are
         opened with TSK instead."""
-        try:
-            scan_context = source_scanner.SourceScannerContext()
-            scan_context.OpenSourcePath(self._root())
-            source_scanner.SourceScanner().Scan(scan_context)
-        except (dfvfs_errors.Error, OSError, RuntimeError) as exc:
-            logger.debug("source scan of %s failed: %s", self._primary, exc)
-            return []
-        candidates, media, pending = [], None, [scan_context.GetRootScanNode()]
-        while pending:
-            node = pending.pop(0)
-            pending.extend(node.sub_nodes)
+        candidates, media = [], None
+        for node in self._source_scan_nodes():
             if node.type_indicator in _MEDIA_TYPES and media is None:
                 media = node
             elif (node.type_indicator in _VOLUME_TYPES and not node.sub_nodes
