@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEB_PACKAGES := sleuthkit hashdeep chromium pkg-config cmake build-essential \
 	libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev \
-	libavfilter-dev libswresample-dev poppler-utils qemu-utils mtools ewf-tools e2fsprogs
+	libavfilter-dev libswresample-dev poppler-utils qemu-utils mtools ewf-tools e2fsprogs \
+	fdisk
 DEMO_OUT := demo-out
 
 .PHONY: install debs demo test lint bench clean

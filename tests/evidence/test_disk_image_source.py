@@ -286,3 +286,41 @@ def test_truncated_fat32_superfloppy_is_reported(tmp_path):
         info = source.describe()
     assert "/Docs/a.txt" in {path for (_, path) in entries}
     assert any("truncated" in w and "20971520 bytes present" in w for w in info["warnings"])
+
+
+def test_truncated_gpt_keeps_the_complete_partitions(tmp_path):
+    """A GPT image cut inside its third partition, the fourth wholly missing: dfVFS's
+    whole-image scan fails, yet the two complete partitions must be listed as fls lists them."""
+    for tool in ("sfdisk", "mformat", "mcopy", "mkfs.ext2"):
+        need_tool(tool)
+    sector, size = 512, 4096  # partitions of 2 MiB
+    starts = [2048, 2048 + size, 2048 + 2 * size, 2048 + 3 * size]
+    disk = tmp_path / "disk.img"
+    disk.write_bytes(b"\0" * ((starts[-1] + size + 64) * sector))
+    table = "label: gpt\n" + "".join(f"start={s}, size={size}\n" for s in starts)
+    subprocess.run(["sfdisk", "-q", str(disk)], input=table.encode(), check=True)
+    src = tmp_path / "files"
+    src.mkdir()
+    (src / "one.txt").write_text("partition file\n" * 40)
+    (src / "two.bin").write_bytes(bytes(range(256)) * 300)
+    fat, ext = tmp_path / "fat.img", tmp_path / "ext.img"
+    subprocess.run(["mformat", "-C", "-i", str(fat), "-T", str(size), "-h", "2", "-s", "32",
+                    "::"], check=True, capture_output=True)
+    subprocess.run(["mcopy", "-i", str(fat), str(src / "one.txt"), str(src / "two.bin"), "::"],
+                   check=True, capture_output=True)
+    subprocess.run(["mkfs.ext2", "-q", "-F", "-b", "1024", "-d", str(src), str(ext),
+                    str(size // 2)], check=True, capture_output=True)
+    data = bytearray(disk.read_bytes())
+    for start, part in ((starts[0], fat), (starts[1], ext), (starts[2], ext)):
+        blob = part.read_bytes()
+        data[start * sector:start * sector + len(blob)] = blob
+    cut = tmp_path / "cut.img"
+    cut.write_bytes(bytes(data[:(starts[2] + size // 3) * sector]))  # inside p3; no p4
+    with DiskImageSource([str(cut)]) as source:
+        entries, compared = _assert_matches_tsk(
+            source, {"p1": starts[0], "p2": starts[1]}, [cut])
+        info = source.describe()
+    assert compared >= 4
+    assert {v for v, _ in entries} >= {"p1", "p2"}
+    assert any("one by one" in e for e in info["errors"])
+    assert any(w.startswith("partition p4:") for w in info["warnings"])

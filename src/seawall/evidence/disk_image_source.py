@@ -312,8 +312,7 @@ class DiskImageSource(EvidenceSource):
             specs = volume_scanner.VolumeScanner().GetBasePathSpecs(
                 self._root(), options=options)
         except (dfvfs_errors.Error, OSError, RuntimeError) as exc:
-            self._errors.append(f"volume scan failed: {exc}")
-            specs = []
+            specs = self._partitions_one_by_one(exc)
         for path_spec in specs:
             if path_spec.type_indicator == _OS or path_spec.parent is None:
                 continue  # the scanner hands back the bare file when it recognises nothing
@@ -336,6 +335,49 @@ class DiskImageSource(EvidenceSource):
                 "no file system found in the image: the exhibit is NOT known to be empty "
                 "(unsupported, encrypted or damaged file system, or no file system at all)")
         return self._file_systems
+
+    def _partitions_one_by_one(self, failure: Exception) -> list:
+        """File-system specs found partition by partition, after the volume scan failed.
+
+        dfVFS scans the whole image at once, so one partition it cannot read (e.g. one that
+        lies past the end of a truncated image) loses all of them, complete ones included.
+        TSK's partition table reader still lists them (as ``mmls`` does): each partition is
+        then examined on its own, and only the unreadable ones are given up, by name."""
+        self._errors.append(f"volume scan failed: {failure}")
+        media = path_spec_factory.Factory.NewPathSpec(
+            definitions.TYPE_INDICATOR_RAW, parent=self._root_spec())
+        try:
+            kinds = analyzer.Analyzer.GetStorageMediaImageTypeIndicators(
+                self._root_spec(), resolver_context=self._context)
+            if len(kinds) == 1:
+                media = path_spec_factory.Factory.NewPathSpec(kinds[0], parent=self._root_spec())
+            table = resolver.Resolver.OpenFileSystem(
+                path_spec_factory.Factory.NewPathSpec(
+                    definitions.TYPE_INDICATOR_TSK_PARTITION, location="/", parent=media),
+                resolver_context=self._context)
+            partitions = [entry.path_spec for entry in table.GetRootFileEntry().sub_file_entries
+                          if (entry.path_spec.location or "").startswith("/p")]
+        except (dfvfs_errors.Error, OSError, RuntimeError):
+            return []
+        specs = []
+        for partition in partitions:
+            label = partition.location.strip("/")
+            try:
+                indicators = analyzer.Analyzer.GetFileSystemTypeIndicators(
+                    partition, resolver_context=self._context)
+                if len(indicators) != 1:
+                    raise dfvfs_errors.Error(f"file system types found: {indicators or 'none'}")
+                spec = path_spec_factory.Factory.NewPathSpec(
+                    indicators[0], location="/", parent=partition)
+                resolver.Resolver.OpenFileSystem(spec, resolver_context=self._context)
+            except (dfvfs_errors.Error, OSError, RuntimeError) as exc:
+                self._warnings.append(f"partition {label}: no readable file system ({exc})")
+                continue
+            specs.append(spec)
+        if specs:
+            self._errors[-1] += ("; the partitions were then examined one by one: "
+                                 f"{len(specs)} readable file system(s) found")
+        return specs
 
     def _source_scan_nodes(self) -> list:
         """Every node of dfVFS's source scan of the image, breadth first ([] if it fails);
