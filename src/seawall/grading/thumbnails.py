@@ -85,6 +85,8 @@ def _fit(image: Image.Image, size: int) -> Image.Image:
 def _video_frames(data: bytes, size: int) -> list[Image.Image]:
     import av
 
+    from seawall.hashing.vpdq import decodable_frames
+
     frames = []
     with av.open(io.BytesIO(data)) as container:
         stream = container.streams.video[0]
@@ -93,16 +95,10 @@ def _video_frames(data: bytes, size: int) -> list[Image.Image]:
             total = int(stream.duration * stream.time_base * stream.average_rate)
         wanted = ({int(total * (i + 0.5) / VIDEO_FRAMES) for i in range(VIDEO_FRAMES)}
                   if total > 0 else set(range(VIDEO_FRAMES)))
-        index = 0
-        for packet in container.demux(stream):
-            try:
-                decoded = packet.decode()
-            except (av.error.FFmpegError, ValueError):
-                continue  # a damaged packet (see hashing.vpdq.recover_frames): skip it
-            for frame in decoded:
-                if index in wanted:
-                    frames.append(_fit(frame.to_image(), size))
-                index += 1
+        # Past damaged packets, as the frame hashes were (hashing.vpdq.recover_frames).
+        for index, frame in enumerate(decodable_frames(container, stream)):
+            if index in wanted:
+                frames.append(_fit(frame.to_image(), size))
             if len(frames) >= VIDEO_FRAMES or index > max(wanted):
                 break
     return frames

@@ -98,29 +98,36 @@ def recover_frames(path: str | os.PathLike[str], seconds_per_hash: float = 1.0
         fps = float(stream.average_rate or stream.guessed_rate or 0)
         frame_mod = max(int(seconds_per_hash * fps), 1) if seconds_per_hash > 0 else 1
         frames: list[VideoFrame] = []
-        decoded = bad = 0
-        first_problem = None
-
-        def take(decoded_frames) -> None:
-            nonlocal decoded
-            for frame in decoded_frames:
+        damaged: list[BaseException] = []
+        decoded, demux_problem = 0, None
+        try:
+            for frame in decodable_frames(container, stream, damaged):
                 if decoded % frame_mod == 0:
                     digest, quality, _ = pdq_fast.pdq_from_rgb_fast(
                         frame.to_ndarray(format="rgb24"), dihedral=False)
                     frames.append(VideoFrame(decoded, decoded / fps if fps else 0.0,
                                              digest, quality))
                 decoded += 1
-
-        try:
-            for packet in container.demux(stream):
-                try:
-                    take(packet.decode())
-                except (av.error.FFmpegError, ValueError) as exc:
-                    bad += 1
-                    first_problem = first_problem or _reason(exc)
         except (av.error.FFmpegError, OSError, ValueError) as exc:  # the demuxer gave up
-            first_problem = first_problem or _reason(exc)
-        return RecoveredVideo(frames, len(videos), len(audios), decoded, bad, first_problem)
+            demux_problem = _reason(exc)
+        first_problem = _reason(damaged[0]) if damaged else demux_problem
+        return RecoveredVideo(frames, len(videos), len(audios), decoded, len(damaged),
+                              first_problem)
+
+
+def decodable_frames(container, stream, damaged: list[BaseException] | None = None):
+    """The frames of ``stream``, decoded packet by packet, skipping each packet the decoder
+    refuses (appended to ``damaged``), where vpdq and ``container.decode`` stop for good."""
+    import av
+
+    for packet in container.demux(stream):
+        try:
+            frames = packet.decode()
+        except (av.error.FFmpegError, ValueError) as exc:
+            if damaged is not None:
+                damaged.append(exc)
+            continue
+        yield from frames
 
 
 def _reason(exc: BaseException) -> str:
