@@ -24,7 +24,6 @@ import datetime as dt
 import io
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -36,12 +35,12 @@ import numpy as np
 import pdqhash
 import PIL
 from PIL import Image
+from results_md import replace_section
 
 from seawall.hashing.pdq import bits_to_hex, hamming, pdq_from_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-RESULTS = ROOT / "bench" / "RESULTS.md"
 HEADING = "## PDQ fast path"
 THROUGHPUT_NOTE = (
     "Throughput is CPU-bound: libjpeg's Huffman decoding of the whole file (not reduced by "
@@ -200,15 +199,8 @@ def render(results: dict[str, dict[str, object]], corpus_note: str,
 
 
 def write_section(text: str) -> None:
-    """Replace (or append) only our section of bench/RESULTS.md."""
-    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
     # Stop at the next section or at a ### subsection (bench_pdq_fast.py owns its own).
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |^### |\Z)", re.S | re.M)
-    if pattern.search(old):
-        new = pattern.sub(lambda _: text + "\n", old, count=1)
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    RESULTS.write_text(new)
+    replace_section(HEADING, text, stop=r"^## |^### ")
 
 
 def main(argv: list[str] | None = None) -> int:

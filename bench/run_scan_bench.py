@@ -37,11 +37,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+from results_md import RESULTS, replace_section
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 MAKE_CORPUS = SHARED / "bench" / "make_corpus.py"
-RESULTS = REPO / "bench" / "RESULTS.md"
 HEADING = "## Scan throughput"
 RUNS = 2  # back-to-back runs per tool (--runs); the last (warm) one is reported
 
@@ -365,14 +365,7 @@ def section(m: dict, big: dict, small: dict, args) -> str:
 
 
 def write_section(text: str) -> None:
-    """Replace our section of RESULTS.md (or append it); leave the others untouched."""
-    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pat = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pat.search(old):
-        new = pat.sub(lambda _m: text + "\n", old, count=1)
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    RESULTS.write_text(new.rstrip("\n") + "\n")
+    replace_section(HEADING, text)
 
 
 # ---------------------------------------------------------------------------------- main
