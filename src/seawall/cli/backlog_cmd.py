@@ -3,41 +3,25 @@ priority queue, forecast, what-if simulation, status changes)."""
 
 from __future__ import annotations
 
-import json
-import sys
-from datetime import date
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from seawall.cli.common import DbOption, console, fail
+from seawall.cli.common import (
+    AsOfOption,
+    DbOption,
+    FormatOption,
+    check_format,
+    console,
+    fail,
+    parse_as_of,
+    print_json,
+    print_table,
+)
 
-FormatOption = typer.Option("table", "--format", help="table or json.")
-AsOfOption = typer.Option(None, "--as-of", help="Date to report as of (YYYY-MM-DD; "
-                          "default today).")
 ConfigOption = typer.Option(None, "--config", envvar="SEAWALL_OPERATIONS_CONFIG",
                             help="Backlog policy TOML overriding the packaged defaults.")
-
-
-def _as_of(value: str | None) -> date:
-    if not value:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"--as-of {value!r} is not a YYYY-MM-DD date")
-
-
-def _check_format(fmt: str) -> None:
-    if fmt not in ("table", "json"):
-        fail("--format must be table or json")
-
-
-def _json(data) -> None:
-    json.dump(data, sys.stdout, indent=1, default=str)
-    sys.stdout.write("\n")
 
 
 def _cfg(config: str | None, **overrides):
@@ -47,10 +31,6 @@ def _cfg(config: str | None, **overrides):
         return backlog_config(config, **overrides)
     except ConfigError as exc:
         fail(f"configuration: {exc}")
-
-
-def _print(table: Table) -> None:
-    Console(width=160).print(table)
 
 
 def import_csv(
@@ -66,7 +46,7 @@ def import_csv(
     from seawall.store.audit import cli_actor
     from seawall.store.db import session_scope
 
-    _check_format(fmt)
+    check_format(fmt)
     cfg = _cfg(config)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -78,7 +58,7 @@ def import_csv(
             session.rollback()
             result.imported = False
     if fmt == "json":
-        _json(result.as_dict())
+        print_json(result.as_dict())
     else:
         for err in result.errors:
             typer.echo(f"{path}: {err}")
@@ -102,7 +82,7 @@ def generate(
     from seawall.store.db import session_scope
 
     with session_scope(db) as session:
-        counts = populate(session, cli_actor(), seed, _as_of(as_of), days, per_week,
+        counts = populate(session, cli_actor(), seed, parse_as_of(as_of), days, per_week,
                           staff=not no_staff)
     console.print("synthetic data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
@@ -116,13 +96,13 @@ def queue(
     from seawall.operations import reports
     from seawall.store.db import session_scope
 
-    _check_format(fmt)
+    check_format(fmt)
     cfg = _cfg(config)
-    day = _as_of(as_of)
+    day = parse_as_of(as_of)
     with session_scope(db) as session:
         report = reports.queue(session, cfg, day, limit or None)
     if fmt == "json":
-        _json(report)
+        print_json(report)
         return
     table = Table(title=f"Examination queue as of {day}: {report['waiting']} waiting, "
                         f"{report['in_examination']} in examination")
@@ -135,7 +115,7 @@ def queue(
                       r["exhibit_type"], band, r["received"], str(r["waiting_days"]),
                       ("[red]" + r["due"] + "[/red]") if r["overdue"] else r["due"],
                       f"{r['score']:g}", r["why"])
-    _print(table)
+    print_table(table)
     pol = report["policy"]
     console.print(f"policy: always first {', '.join(pol['always_first']) or 'none'}; ageing "
                   f"{pol['ageing_per_day']:g}/day, overdue {pol['overdue_per_day']:g}/day; "
@@ -155,13 +135,13 @@ def forecast(
     from seawall.operations import reports
     from seawall.store.db import session_scope
 
-    _check_format(fmt)
+    check_format(fmt)
     cfg = _cfg(config, examiners=examiners, hours_per_day=hours_per_day)
-    day = _as_of(as_of)
+    day = parse_as_of(as_of)
     with session_scope(db) as session:
         report = reports.forecast(session, cfg, day, items=items or fmt == "json")
     if fmt == "json":
-        _json(report)
+        print_json(report)
         return
     table = Table(title=f"Forecast as of {day}: {report['examiners']} examiners x "
                         f"{report['hours_per_day']:g} h/day; deadline applies to the "
@@ -173,7 +153,7 @@ def forecast(
         table.add_row(r["label"], str(r["deadline_days"]), str(r["waiting"]),
                       str(r["in_examination"]), str(r["predicted_breaches"]),
                       str(r["median_predicted_wait_days"] or "-"))
-    _print(table)
+    print_table(table)
     effort = ", ".join(f"{k} {v['hours']:g} h ({v['source']}, n={v['history']}, "
                        f"estimates x{v['calibration']:g})" for k, v in report["effort"].items())
     typer.echo(f"effort per exhibit: {effort}")
@@ -195,7 +175,7 @@ def forecast(
             t.add_row(i["case_reference"], i["exhibit_reference"], i["band"], i["status"],
                       i["received"], i["predicted_start"] or "-", i["predicted_finish"] or "-",
                       i["due"], "[red]yes[/red]" if i["breach"] else "no")
-        _print(t)
+        print_table(t)
 
 
 def simulate(
@@ -220,7 +200,7 @@ def simulate(
     from seawall.operations.simulation import Scenario
     from seawall.store.db import session_scope
 
-    _check_format(fmt)
+    check_format(fmt)
     cfg = _cfg(config)
     scenario = Scenario(examiners=examiners, hours_per_day=hours_per_day,
                         arrival_multiplier=arrival_multiplier, automated_share=automated_share,
@@ -230,14 +210,14 @@ def simulate(
     except ValueError as exc:
         fail(str(exc))
     with session_scope(db) as session:
-        report = reports.simulate(session, cfg, _as_of(as_of), scenario)
+        report = reports.simulate(session, cfg, parse_as_of(as_of), scenario)
     if charts:
         charts.mkdir(parents=True, exist_ok=True)
         for name, svg in report.charts(cfg).items():
             (charts / f"{name}.svg").write_text(svg, encoding="utf-8")
     data = report.as_dict()
     if fmt == "json":
-        _json(data)
+        print_json(data)
         return
     base, scen = data["baseline"], data["scenario"]
     table = Table(title=f"What-if over {scen['horizon_days']} days, {scen['replications']} "
@@ -256,7 +236,7 @@ def simulate(
         table.add_row(f"{label}: median / p90 wait d",
                       f"{b['median_wait_days']} / {b['p90_wait_days']}",
                       f"{s['median_wait_days']} / {s['p90_wait_days']}")
-    _print(table)
+    print_table(table)
     if charts:
         console.print(f"charts written to {charts}")
 
@@ -279,7 +259,7 @@ def status(
     with session_scope(db) as session:
         try:
             item = set_status(session, cli_actor(), case, exhibit, new_status,
-                              _as_of(on) if on else None, actual_hours)
+                              parse_as_of(on) if on else None, actual_hours)
         except BacklogError as exc:
             fail(str(exc))
         console.print(f"{case}/{exhibit}: {item.status}")

@@ -2,22 +2,57 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from datetime import date
+from typing import NoReturn
+
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 console = Console(stderr=True)
 
 DbOption = typer.Option(None, "--db", envvar="SEAWALL_DB",
                         help="Database URL (default sqlite:///seawall.db).")
 CaseOption = typer.Option(..., "--case", help="Case reference.")
+FormatOption = typer.Option("table", "--format", help="table or json.")
+AsOfOption = typer.Option(None, "--as-of", help="Date to report as of (YYYY-MM-DD; "
+                          "default today).")
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     # escape(): messages quote paths and config keys ("[dialects.US]") that Rich would
     # otherwise take for markup and drop.
     console.print(f"[red]error:[/red] {escape(message)}")
     raise typer.Exit(code)
+
+
+def parse_as_of(value: str | None) -> date:
+    """``--as-of`` as a date; today when not given."""
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"--as-of {value!r} is not a YYYY-MM-DD date")
+
+
+def check_format(fmt: str) -> None:
+    if fmt not in ("table", "json"):
+        fail("--format must be table or json")
+
+
+def print_json(data) -> None:
+    """``--format json`` output on stdout (dates and other values as strings)."""
+    json.dump(data, sys.stdout, indent=1, default=str)
+    sys.stdout.write("\n")
+
+
+def print_table(table: Table) -> None:
+    """A report table on stdout, wide enough that reference columns do not wrap."""
+    Console(width=160).print(table)
 
 
 def audit_cli(db: str | None, action: str, *, case: str | None = None,

@@ -9,15 +9,17 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from seawall.cli.backlog_cmd import (
+from seawall.cli.common import (
     AsOfOption,
+    DbOption,
     FormatOption,
-    _as_of,
-    _check_format,
-    _json,
-    _print,
+    check_format,
+    console,
+    fail,
+    parse_as_of,
+    print_json,
+    print_table,
 )
-from seawall.cli.common import DbOption, console, fail
 
 WorkforceConfigOption = typer.Option(None, "--config", envvar="SEAWALL_WORKFORCE_CONFIG",
                                      help="Workforce TOML overriding the packaged defaults.")
@@ -38,7 +40,7 @@ def _import(kind: str, path: Path, skip_invalid: bool, fmt: str, config, db) -> 
     from seawall.store.audit import cli_actor
     from seawall.store.db import session_scope
 
-    _check_format(fmt)
+    check_format(fmt)
     _bcfg, wcfg = _cfgs(config)
     raw = {"credentials": wcfg.credentials, "roles": wcfg.roles}
     func = csv_import.import_staff if kind == "staff" else csv_import.import_credentials
@@ -49,7 +51,7 @@ def _import(kind: str, path: Path, skip_invalid: bool, fmt: str, config, db) -> 
     with session_scope(db) as session:
         result = func(session, text, raw, cli_actor(), skip_invalid=skip_invalid)
     if fmt == "json":
-        _json(result.as_dict())
+        print_json(result.as_dict())
     else:
         for err in result.errors:
             typer.echo(f"{path}: {err}")
@@ -91,7 +93,7 @@ def generate(
     from seawall.store.db import session_scope
 
     with session_scope(db) as session:
-        counts = populate(session, cli_actor(), seed, _as_of(as_of))
+        counts = populate(session, cli_actor(), seed, parse_as_of(as_of))
     console.print("synthetic data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
@@ -101,13 +103,13 @@ def staff(fmt: str = FormatOption, as_of: str | None = AsOfOption,
     from seawall.operations import reports
     from seawall.store.db import session_scope
 
-    _check_format(fmt)
+    check_format(fmt)
     _bcfg, wcfg = _cfgs(config)
-    day = _as_of(as_of)
+    day = parse_as_of(as_of)
     with session_scope(db) as session:
         rows = reports.staff_list(session, wcfg, day)
     if fmt == "json":
-        _json(rows)
+        print_json(rows)
         return
     table = Table(title=f"Staff as of {day}")
     for col in ("staff no", "name", "team", "role", "dedicated", "credentials", "capabilities"):
@@ -118,7 +120,7 @@ def staff(fmt: str = FormatOption, as_of: str | None = AsOfOption,
         table.add_row(r["staff_number"], r["name"], r["team"], r["role"],
                       "yes" if r["dedicated_ocsa"] else "no", creds,
                       ", ".join(r["capabilities"]))
-    _print(table)
+    print_table(table)
 
 
 def gaps(
@@ -132,15 +134,15 @@ def gaps(
     from seawall.operations import reports, workforce
     from seawall.store.db import session_scope
 
-    _check_format(fmt)
+    check_format(fmt)
     bcfg, wcfg = _cfgs(config)
-    day = _as_of(as_of)
+    day = parse_as_of(as_of)
     with session_scope(db) as session:
         report = reports.gaps(session, bcfg, wcfg, day)
     if chart:
         chart.write_text(workforce.gap_chart(report["gap_map"]), encoding="utf-8")
     if fmt == "json":
-        _json(report)
+        print_json(report)
         return
     for h in report["headlines"]:
         share = "-" if h["share"] is None else f"{h['share']:.0%}"
@@ -152,14 +154,14 @@ def gaps(
         table.add_column(c["label"], justify="right")
     for r in report["gap_map"]["rows"]:
         table.add_row(r["team"], *[f"{c['capable']}/{c['staff']}" for c in r["cells"]])
-    _print(table)
+    print_table(table)
     exp = Table(title="Expired or expiring accreditations")
     for col in ("expires", "days", "staff", "name", "team", "credential"):
         exp.add_column(col)
     for e in report["expiring"]:
         exp.add_row(e["expires"], str(e["days_left"]), e["staff_number"], e["name"], e["team"],
                     e["label"] + (f" (level {e['level']})" if e["level"] else ""))
-    _print(exp)
+    print_table(exp)
     need = Table(title=f"Training needed for the current caseload "
                        f"({report['horizon_weeks']} weeks)")
     for col in ("task", "band", "demand h", "covered h", "qualified", "to train", "nearest"):
@@ -171,7 +173,7 @@ def gaps(
                             for c in n["candidates"])
         need.add_row(n["label"], n["band"], f"{n['demand_hours']:g}", f"{n['covered_hours']:g}",
                      str(n["qualified"]), str(n["people_to_train"]), nearest)
-    _print(need)
+    print_table(need)
 
 
 def suggest(
@@ -191,7 +193,7 @@ def suggest(
     from seawall.operations.bands import normalise_band
     from seawall.store.db import session_scope
 
-    _check_format(fmt)
+    check_format(fmt)
     bcfg, wcfg = _cfgs(config)
     tasks = []
     for t in task:
@@ -208,12 +210,12 @@ def suggest(
             fail(f"{exposure}: {exc}")
     with session_scope(db) as session:
         try:
-            report = reports.suggestions(session, wcfg, tasks, band, _as_of(as_of), hours,
+            report = reports.suggestions(session, wcfg, tasks, band, parse_as_of(as_of), hours,
                                          given, limit)
         except ValueError as exc:
             fail(str(exc))
     if fmt == "json":
-        _json(report)
+        print_json(report)
         return
     typer.echo(f"{', '.join(tasks)} at {band or 'any'} band needs "
                f"{', '.join(report['requires'])}: {report['eligible']} eligible")
