@@ -166,7 +166,12 @@ def create_app(db_url: str | None = None, *, secure_cookies: bool = False,
     async def invalid_request(request: Request, exc: RequestValidationError):
         # Do not echo the submitted values back (they may include passwords).
         fields = [".".join(str(p) for p in err.get("loc", ())) for err in exc.errors()]
-        return JSONResponse({"detail": "Invalid request.", "fields": fields}, status_code=422)
+        if _wants_html(request):
+            names = ", ".join(sorted({f.rsplit(".", 1)[-1] for f in fields}))
+            return render(request, "error.html", {"status": 400,
+                                                  "message": f"Invalid value for: {names}."},
+                          status_code=400)
+        return JSONResponse({"detail": "Invalid request.", "fields": fields}, status_code=400)
 
     check_route_protection(app)
     return app

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,13 @@ PRELOGIN_COOKIE = "seawall_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Row ids are INTEGER columns (32 bits on PostgreSQL): a larger number names no row, and
+# passing it to the database would fail rather than find nothing.
+MAX_ROW_ID = 2**31 - 1
+# Pages of lists: far beyond any real list, small enough for any database's OFFSET.
+MAX_PAGE = 1_000_000
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 
 # Roles that may see media (thumbnails) at all; investigators work from reports.
 MEDIA_ROLES = ("admin", "supervisor", "examiner", "grader")
@@ -54,7 +62,9 @@ def get_db(request: Request) -> Iterator[Session]:
     try:
         yield session
     finally:
-        session.rollback()
+        # close() rolls back without expiring what was loaded: exception handlers run after
+        # this, and an error page still shows the logged-in user and their CSRF token
+        # (an explicit rollback() here made every error page a DetachedInstanceError 500).
         session.close()
 
 
@@ -167,6 +177,8 @@ def case_access(case_ref: str, user: User = Depends(current_user),
 
 def case_file(file_id: int, access: CaseAccess = Depends(case_access)) -> FileRecord:
     """A file of the authorised case; ids of other cases' files answer 404."""
+    if not 0 < file_id <= MAX_ROW_ID:
+        raise HTTPException(404, "No such file in this case.")
     record = access.db.scalar(
         select(FileRecord).join(Exhibit, FileRecord.exhibit_id == Exhibit.id)
         .where(FileRecord.id == file_id, Exhibit.case_id == access.case.id))

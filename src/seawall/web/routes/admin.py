@@ -19,6 +19,8 @@ router = APIRouter()
 admin_only = deps.require_roles("admin")
 supervisors = deps.require_roles("supervisor")
 AUDIT_PAGE = 100
+# Daily reveal and grading-minute limits: beyond this they are meaningless (and overflow).
+MAX_DAILY_LIMIT = 100_000
 
 
 @router.get("/admin/users")
@@ -58,9 +60,11 @@ def _optional_int(value: str) -> int | None:
     try:
         number = int(value)
     except ValueError:
-        raise HTTPException(422, "Limits must be whole numbers.") from None
+        raise HTTPException(400, "Limits must be whole numbers.") from None
     if number < 0:
-        raise HTTPException(422, "Limits cannot be negative.")
+        raise HTTPException(400, "Limits cannot be negative.")
+    if number > MAX_DAILY_LIMIT:
+        raise HTTPException(400, f"Limits cannot exceed {MAX_DAILY_LIMIT}.")
     return number
 
 
@@ -73,7 +77,7 @@ def update_user(request: Request, username: str, role: str = Form(...),
     if target is None:
         raise HTTPException(404, "No such user.")
     if role not in ROLES:
-        raise HTTPException(422, "Unknown role.")
+        raise HTTPException(400, "Unknown role.")
     if target.id == user.id and (role != "admin" or not active):
         return redirect_with_flash(request, "/admin/users",
                                    "You cannot remove your own admin role or deactivate yourself.")
@@ -125,13 +129,13 @@ def _parse_when(value: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        raise HTTPException(422, "Dates must be YYYY-MM-DD or ISO 8601.") from None
+        raise HTTPException(400, "Dates must be YYYY-MM-DD or ISO 8601.") from None
 
 
 @router.get("/audit")
 def audit_page(request: Request, actor: str | None = None, action: str | None = None,
                case: str | None = None, since: str | None = None, until: str | None = None,
-               page: int = 1, verify: bool = False, user: User = Depends(supervisors),
+               page: deps.PageNumber = 1, verify: bool = False, user: User = Depends(supervisors),
                db: Session = Depends(deps.get_db)):
     query = select(AuditEntry)
     if not user.is_admin:
@@ -150,7 +154,6 @@ def audit_page(request: Request, actor: str | None = None, action: str | None = 
         query = query.where(AuditEntry.at >= start)
     if end := _parse_when(until):
         query = query.where(AuditEntry.at <= end)
-    page = max(1, page)
     entries = db.scalars(query.order_by(AuditEntry.seq.desc())
                          .offset((page - 1) * AUDIT_PAGE).limit(AUDIT_PAGE + 1)).all()
     problems = audit.verify(db) if verify and user.is_admin else None

@@ -75,7 +75,7 @@ def case_detail(request: Request, access: deps.CaseAccess = Depends(deps.case_ac
 def file_list(request: Request, access: deps.CaseAccess = Depends(deps.case_access),
               exhibit: str | None = None, media_class: str | None = None,
               q: str | None = None, errors: bool = False, mismatch: bool = False,
-              page: int = 1):
+              page: deps.PageNumber = 1):
     db, case = access.db, access.case
     query = (select(FileRecord, Exhibit.reference)
              .join(Exhibit, FileRecord.exhibit_id == Exhibit.id)
@@ -91,7 +91,6 @@ def file_list(request: Request, access: deps.CaseAccess = Depends(deps.case_acce
     if mismatch:
         query = query.where(FileRecord.extension_mismatch.is_(True))
     total = db.scalar(select(func.count()).select_from(query.subquery()))
-    page = max(1, page)
     rows = db.execute(query.order_by(FileRecord.id)
                       .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     filters = {"exhibit": exhibit or "", "media_class": media_class or "", "q": q or "",
