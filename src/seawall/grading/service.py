@@ -390,14 +390,16 @@ def has_reveal(session: Session, user: User, file_id: int) -> bool:
         Reveal.expires_at > utcnow()).limit(1)) is not None
 
 
-def exposure_report(session: Session, days: int = 7) -> list[dict]:
-    """Per user and category, counters over the last ``days`` days (supervisor view)."""
+def exposure_report(session: Session, days: int = 7, user_ids=None) -> list[dict]:
+    """Per user and category, counters over the last ``days`` days (supervisor view), for
+    the users in ``user_ids`` (ids or a SELECT of them; None: everyone)."""
     since = utcnow().date() - timedelta(days=days - 1)
-    rows = session.execute(
-        select(User.username, ExposureDay.category, func.sum(ExposureDay.reveals),
-               func.sum(ExposureDay.items_graded), func.sum(ExposureDay.seconds_grading))
-        .join(User, User.id == ExposureDay.user_id).where(ExposureDay.day >= since)
-        .group_by(User.username, ExposureDay.category)
-        .order_by(User.username, ExposureDay.category)).all()
+    query = (select(User.username, ExposureDay.category, func.sum(ExposureDay.reveals),
+                    func.sum(ExposureDay.items_graded), func.sum(ExposureDay.seconds_grading))
+             .join(User, User.id == ExposureDay.user_id).where(ExposureDay.day >= since))
+    if user_ids is not None:
+        query = query.where(ExposureDay.user_id.in_(user_ids))
+    rows = session.execute(query.group_by(User.username, ExposureDay.category)
+                           .order_by(User.username, ExposureDay.category)).all()
     return [{"user": u, "category": c or "-", "reveals": int(r or 0),
              "items_graded": int(i or 0), "minutes": int(s or 0) // 60} for u, c, r, i, s in rows]

@@ -142,6 +142,13 @@ def accessible_cases_query(user: User):
     return query
 
 
+def team_user_ids(user: User):
+    """SELECT of the ids of the users sharing a case with ``user`` (``user`` included): the
+    team a supervisor sees exposure and logins of.  Admins are the force-wide view."""
+    their_cases = select(CaseAssignment.case_id).where(CaseAssignment.user_id == user.id)
+    return select(CaseAssignment.user_id).where(CaseAssignment.case_id.in_(their_cases))
+
+
 def can_access_case(db: Session, user: User, case: Case) -> bool:
     if user.is_admin:
         return True

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from seawall.store import audit
@@ -124,12 +124,24 @@ def change_assignment(request: Request, case: str = Form(...), username: str = F
 
 
 def _parse_when(value: str | None) -> datetime | None:
+    """A filter bound as a naive UTC datetime (how audit times are stored)."""
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value)
+        when = datetime.fromisoformat(value)
     except ValueError:
         raise HTTPException(400, "Dates must be YYYY-MM-DD or ISO 8601.") from None
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when
+
+
+def _is_bare_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 @router.get("/audit")
@@ -139,11 +151,17 @@ def audit_page(request: Request, actor: str | None = None, action: str | None = 
                db: Session = Depends(deps.get_db)):
     query = select(AuditEntry)
     if not user.is_admin:
-        # Supervisors see entries about no case (logins ...) and about their own cases.
+        # A supervisor sees their own cases' entries, and of entries about no case their
+        # team's logins and their own actions; the force-wide log is the admin's.
         mine = select(Case.reference).join(CaseAssignment, CaseAssignment.case_id == Case.id) \
             .where(CaseAssignment.user_id == user.id)
-        query = query.where(or_(AuditEntry.case_reference.is_(None),
-                                AuditEntry.case_reference.in_(mine)))
+        team = select(User.username).where(User.id.in_(deps.team_user_ids(user)))
+        logins = or_(AuditEntry.action.startswith("login."), AuditEntry.action == "logout")
+        query = query.where(or_(
+            AuditEntry.case_reference.in_(mine),
+            and_(AuditEntry.case_reference.is_(None),
+                 or_(AuditEntry.actor == user.username,
+                     and_(logins, AuditEntry.actor.in_(team))))))
     if actor:
         query = query.where(AuditEntry.actor == actor)
     if action:
@@ -152,8 +170,10 @@ def audit_page(request: Request, actor: str | None = None, action: str | None = 
         query = query.where(AuditEntry.case_reference == case)
     if start := _parse_when(since):
         query = query.where(AuditEntry.at >= start)
-    if end := _parse_when(until):
-        query = query.where(AuditEntry.at <= end)
+    if until and (end := _parse_when(until)):
+        # "To" a date includes that whole day; a time is taken as it is.
+        query = query.where(AuditEntry.at < end + timedelta(days=1) if _is_bare_date(until)
+                            else AuditEntry.at <= end)
     entries = db.scalars(query.order_by(AuditEntry.seq.desc())
                          .offset((page - 1) * AUDIT_PAGE).limit(AUDIT_PAGE + 1)).all()
     problems = audit.verify(db) if verify and user.is_admin else None

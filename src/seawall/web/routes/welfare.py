@@ -29,4 +29,8 @@ def my_welfare(request: Request, user: User = Depends(deps.current_user),
 @router.get("/welfare/team")
 def team_welfare(request: Request, user: User = Depends(deps.require_roles("supervisor")),
                  db: Session = Depends(deps.get_db)):
-    return render(request, "team.html", {"rows": service.exposure_report(db, days=7)})
+    # A supervisor sees the people on their cases; only an admin sees the whole force.
+    team = None if user.is_admin else deps.team_user_ids(user)
+    return render(request, "team.html", {
+        "rows": service.exposure_report(db, days=7, user_ids=team),
+        "force_wide": team is None})
