@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seawall.casework import conditions
-from seawall.casework.yamlmarks import ConfigError, MarkedDict, line_of, load
+from seawall.casework.yamlmarks import MarkedDict, line_of, load
+from seawall.errors import ConfigError
 
 FORMAT = "seawall-instrument/1"
 SHIPPED_DIR = Path(__file__).with_name("instruments")
@@ -330,7 +331,7 @@ def parse(text: str, source: str = "<string>") -> Instrument:
     doc = load(text, source)
     chk = _Checker(source)
     if not isinstance(doc, MarkedDict):
-        raise ConfigError([f"{source}:{line_of(doc, 1)}: an instrument must be a mapping"])
+        raise ConfigError(problems=[f"{source}:{line_of(doc, 1)}: an instrument must be a mapping"])
     chk.unknown_keys(doc, TOP_KEYS, "the instrument")
     if doc.get("format") != FORMAT:
         chk.add(doc.line_of("format"), f"'format' must be {FORMAT!r}")
@@ -396,7 +397,7 @@ def parse(text: str, source: str = "<string>") -> Instrument:
         rules.append(Rule(chk.text(raw, "id"), raw.get("when") or {}, floor,
                           chk.text(raw, "explanation")))
     if chk.problems:
-        raise ConfigError(chk.problems)
+        raise ConfigError(problems=chk.problems)
     return Instrument(
         name=name, title=chk.text(doc, "title"), version=str(doc.get("version", "")),
         kind=kind, label=chk.text(doc, "label", required=False),
@@ -414,7 +415,7 @@ def load_file(path: str | Path) -> Instrument:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: cannot read: {exc}"]) from None
+        raise ConfigError(problems=[f"{path}: cannot read: {exc}"]) from None
     return parse(text, str(path))
 
 
@@ -440,7 +441,7 @@ def load_all(dirs: list[Path] | None = None) -> dict[str, Instrument]:
                 continue
             found[instrument.name] = instrument
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(problems=problems)
     return found
 
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seawall.casework import conditions
-from seawall.casework.yamlmarks import ConfigError, MarkedDict, line_of, load
+from seawall.casework.yamlmarks import MarkedDict, line_of, load
+from seawall.errors import ConfigError
 
 FORMAT = "seawall-pathways/1"
 DEFAULT_FILE = Path(__file__).with_name("pathways") / "default.yaml"
@@ -63,7 +64,7 @@ def parse(text: str, source: str = "<string>") -> PathwayRules:
     doc = load(text, source)
     problems: list[str] = []
     if not isinstance(doc, MarkedDict):
-        raise ConfigError([f"{source}:1: pathway rules must be a mapping"])
+        raise ConfigError(problems=[f"{source}:1: pathway rules must be a mapping"])
     if doc.get("format") != FORMAT:
         problems.append(f"{source}:{doc.line_of('format')}: 'format' must be {FORMAT!r}")
     for key in doc:
@@ -105,7 +106,7 @@ def parse(text: str, source: str = "<string>") -> PathwayRules:
                                 str(entry.get("description") or "").strip(),
                                 entry.get("when"), checks))
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(problems=problems)
     return PathwayRules(str(doc.get("instrument") or ""), [dict(f) for f in facts], pathways,
                         source)
 
@@ -115,7 +116,7 @@ def load_rules(path: str | Path | None = None) -> PathwayRules:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError([f"{path}: cannot read: {exc}"]) from None
+        raise ConfigError(problems=[f"{path}: cannot read: {exc}"]) from None
     return parse(text, str(path))
 
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from seawall.casework import conditions
 from seawall.casework.instruments import UNKNOWN, Instrument, Item
+from seawall.errors import InvalidInput
 
 
-class AnswerError(ValueError):
+class AnswerError(InvalidInput, ValueError):
     """Answers that do not fit the instrument (unknown item, answer not allowed)."""
 
     def __init__(self, problems: list[str]):

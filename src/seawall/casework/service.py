@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from seawall.casework import indicators as ind
 from seawall.casework import instruments, pathways, scoring
+from seawall.errors import InvalidInput
 from seawall.store import audit
 from seawall.store.casework_models import (
     CASE_STATUSES,
@@ -29,7 +30,7 @@ FACT_VALUES = ("yes", "no", "unknown")
 INDICATOR_REVIEW = ("confirmed", "corrected")
 
 
-class CaseworkError(ValueError):
+class CaseworkError(InvalidInput, ValueError):
     """A request that cannot be carried out; the message is safe to show."""
 
 

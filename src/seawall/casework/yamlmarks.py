@@ -9,13 +9,7 @@ from __future__ import annotations
 
 import yaml
 
-
-class ConfigError(ValueError):
-    """A configuration file is unreadable or invalid; ``problems`` are "file:line: message"."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
+from seawall.errors import ConfigError
 
 
 class MarkedDict(dict):
@@ -46,11 +40,11 @@ def _build(node, source: str):
         for key_node, value_node in node.value:
             key = _build(key_node, source)
             if isinstance(key, dict | list):
-                raise ConfigError([f"{source}:{key_node.start_mark.line + 1}: "
-                                   "a mapping key must be a plain value"])
+                raise ConfigError(problems=[f"{source}:{key_node.start_mark.line + 1}: "
+                                            "a mapping key must be a plain value"])
             if key in out:
-                raise ConfigError([f"{source}:{key_node.start_mark.line + 1}: "
-                                   f"duplicate key {key!r}"])
+                raise ConfigError(problems=[f"{source}:{key_node.start_mark.line + 1}: "
+                                            f"duplicate key {key!r}"])
             out[key] = _build(value_node, source)
             out.key_lines[key] = key_node.start_mark.line + 1
         return out
@@ -74,14 +68,14 @@ def load(text: str, source: str = "<string>"):
         if exc.context_mark is not None and exc.context_mark is not mark:
             # Unclosed brackets and quotes are noticed later than where they start.
             message += f" ({exc.context} at line {exc.context_mark.line + 1})"
-        raise ConfigError([message]) from None
+        raise ConfigError(problems=[message]) from None
     except yaml.YAMLError as exc:
-        raise ConfigError([f"{source}: YAML error: {exc}"]) from None
+        raise ConfigError(problems=[f"{source}: YAML error: {exc}"]) from None
     if node is None:
-        raise ConfigError([f"{source}:1: the file is empty"])
+        raise ConfigError(problems=[f"{source}:1: the file is empty"])
     try:
         return _build(node, source)
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         where = f"{source}:{mark.line + 1}" if mark else source
-        raise ConfigError([f"{where}: {exc.problem}"]) from None
+        raise ConfigError(problems=[f"{where}: {exc.problem}"]) from None

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO
 
+from seawall.errors import InvalidInput
 
-class EvidenceError(Exception):
+
+class EvidenceError(InvalidInput):
     """A problem with one exhibit or one file in it; the scan records it and carries on."""
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from seawall import __version__
+from seawall.errors import InvalidInput
 from seawall.exports.registry import register
 from seawall.hashsets.scheme import KNOWN_BENIGN, SchemeError
 from seawall.matching import policy
@@ -35,7 +36,7 @@ DIALECTS = {"UK": "UK", "US": "US"}
 CASE_NAMESPACE = uuid.UUID("5ea3a11d-0000-4000-8000-000000000001")
 
 
-class ExportError(ValueError):
+class ExportError(InvalidInput, ValueError):
     """The export cannot be written faithfully."""
 
 

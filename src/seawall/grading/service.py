@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from seawall.errors import InvalidInput, Unavailable
 from seawall.grading import schemes
 from seawall.hashing.content import DAMAGED_VIDEO
 from seawall.matching.pdq_index import PdqIndex, hex_to_words
@@ -34,11 +35,11 @@ ResultsProvider = Callable[[Session, list[int]], dict]
 results_provider: ResultsProvider | None = None
 
 
-class MatchingUnavailable(Exception):
+class MatchingUnavailable(Unavailable):
     """The matching stage is not installed, so unknown media cannot be told apart."""
 
 
-class GradingError(ValueError):
+class GradingError(InvalidInput, ValueError):
     """A grading request that cannot be carried out (shown to the user)."""
 
 

@@ -17,6 +17,7 @@ from PIL import Image, ImageFilter, ImageOps
 from sqlalchemy import JSON, Integer, column, select, table
 from sqlalchemy.orm import Session
 
+from seawall.errors import InvalidInput
 from seawall.store.models import FileRecord
 
 MediaReader = Callable[[Session, FileRecord], bytes]
@@ -29,7 +30,7 @@ _reader: MediaReader | None = None
 _FILES_LOCATOR = table("files", column("id", Integer), column("locator", JSON))
 
 
-class ThumbnailError(Exception):
+class ThumbnailError(InvalidInput):
     """The original could not be read or decoded."""
 
 

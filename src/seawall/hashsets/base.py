@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seawall.errors import InvalidInput
 from seawall.hashsets.scheme import Scheme, SchemeError, load_scheme
 
 HEX_LENGTHS = {32: "md5", 40: "sha1", 64: "sha256"}
@@ -44,7 +45,7 @@ class ImportIssue:
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
-class ImportFailed(Exception):
+class ImportFailed(InvalidInput):
     """The import was rejected; nothing was written."""
 
     def __init__(self, issues: list[ImportIssue], truncated: bool = False):

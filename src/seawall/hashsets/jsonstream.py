@@ -14,13 +14,15 @@ import json
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from seawall.errors import InvalidInput
+
 _WS = " \t\n\r"
 _DECODER = json.JSONDecoder()
 CHUNK = 1 << 20
 MAX_VALUE = 64 << 20  # largest single JSON value (one Media record) accepted
 
 
-class JsonStreamError(ValueError):
+class JsonStreamError(InvalidInput, ValueError):
     def __init__(self, message: str, line: int, column: int, offset: int):
         self.line, self.column, self.offset = line, column, offset
         super().__init__(f"line {line}, column {column}: {message}")

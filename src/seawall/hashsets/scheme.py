@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from seawall.errors import ConfigError
+
 KNOWN_BENIGN = "known_benign"
 UNKNOWN = "unknown"
 SCHEME_DIR_ENV = "SEAWALL_SCHEME_DIR"
 
 
-class SchemeError(ValueError):
+class SchemeError(ConfigError):
     """A scheme file is missing or malformed, or a category/code is not in the scheme."""
 
 

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from seawall.errors import InvalidInput
 from seawall.operations import bands as band_lookup
 from seawall.operations import charts, policy
 from seawall.operations.config import BacklogConfig
@@ -23,7 +24,7 @@ from seawall.store.operations_models import BACKLOG_STATUSES, BacklogItem
 _NEXT = {s: i for i, s in enumerate(BACKLOG_STATUSES)}
 
 
-class BacklogError(ValueError):
+class BacklogError(InvalidInput, ValueError):
     """A backlog change that cannot be made (shown to the user)."""
 
 

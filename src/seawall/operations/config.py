@@ -13,11 +13,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seawall.errors import ConfigError
+
 DEFAULTS_DIR = Path(__file__).with_name("defaults")
-
-
-class ConfigError(ValueError):
-    """The operations configuration is invalid."""
 
 
 def _merge(base: dict, override: dict) -> dict:

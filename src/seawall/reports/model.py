@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 import seawall
 import seawall.store.hashset_models  # noqa: F401  (registers the hash-set tables)
+from seawall.errors import SeawallError
 from seawall.hashsets.scheme import KNOWN_BENIGN, UNKNOWN
 from seawall.matching import counts as counts_mod
 from seawall.matching import policy
@@ -41,8 +42,11 @@ METHOD_LABELS = {
 }
 
 
-class ReportError(RuntimeError):
-    """The report cannot be produced honestly (e.g. figures that do not reconcile)."""
+class ReportError(SeawallError, RuntimeError):
+    """The report cannot be produced honestly (e.g. figures that do not reconcile): a fault in
+    the stored data, not in the request, hence a server error on the web."""
+
+    http_status = 500
 
 
 def parse_as_of(value: str | datetime | None) -> datetime:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount
 
+from seawall.errors import ConfigError
 from seawall.store.db import get_engine
 from seawall.web import deps
 from seawall.web.config import WebSettings
@@ -50,8 +51,8 @@ def public(endpoint: Callable) -> Callable:
     return endpoint
 
 
-class RouteProtectionError(RuntimeError):
-    pass
+class RouteProtectionError(ConfigError, RuntimeError):
+    """A route lacks the protection its path calls for: the app refuses to start."""
 
 
 def _dependency_calls(dependant) -> set:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from seawall.errors import InvalidInput
 from seawall.grading.schemes import known_scheme
 from seawall.store import audit
 from seawall.store.models import Case
 from seawall.store.web_models import CaseAssignment, User
 
 
-class AssignmentError(ValueError):
-    pass
+class AssignmentError(InvalidInput, ValueError):
+    """A case or assignment request that cannot be carried out (shown to the user)."""
 
 
 def _case(session: Session, reference: str) -> Case:

@@ -25,6 +25,7 @@ from fastapi import Depends, HTTPException, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from seawall.errors import AccessDenied
 from seawall.store.models import Case, Exhibit, FileRecord
 from seawall.store.web_models import CaseAssignment, User, WebSession
 from seawall.web import auth
@@ -47,8 +48,10 @@ PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 MEDIA_ROLES = ("admin", "supervisor", "examiner", "grader")
 
 
-class LoginRequired(Exception):
+class LoginRequired(AccessDenied):
     """No live session: GET requests are redirected to the login page, others get 401."""
+
+    http_status = 401
 
 
 def get_settings(request: Request) -> WebSettings:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from seawall.casework import instruments, pathways, service
-from seawall.casework.yamlmarks import ConfigError
+from seawall.errors import ConfigError
 from seawall.store import audit
 from seawall.store.casework_models import (
     CASE_STATUSES,

@@ -14,9 +14,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from seawall.errors import ConfigError
 from seawall.operations import charts, reports, workforce
 from seawall.operations.bands import normalise_band
-from seawall.operations.config import ConfigError
 from seawall.operations.csv_import import import_backlog
 from seawall.operations.simulation import Scenario
 from seawall.store import audit
