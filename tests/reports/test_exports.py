@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from seawall.exports import registry
+from seawall.exports.registry import EXPORTERS
 from seawall.exports.schema import SEAWALL_NS, dfxml_schema, validate_dfxml
 from seawall.exports.vics import ExportError
 from seawall.hashsets.service import import_hashset
@@ -25,7 +25,7 @@ from tests.reports.conftest import CASE, scan_folders
 
 def _export(built, fmt: str, out: Path, **options) -> int:
     with session_scope(built.db_url) as s:
-        return registry.get(fmt)(s, CASE, out, **options)
+        return EXPORTERS.get(fmt)(s, CASE, out, **options)
 
 
 def _categories(db_url: str) -> dict[tuple[str, str], str | None]:
@@ -151,5 +151,5 @@ def test_dfxml_validation_catches_errors(built, tmp_path):
 
 
 def test_exports_are_registered():
-    assert {"vics", "case", "dfxml"} <= set(registry.names())
+    assert {"vics", "case", "dfxml"} <= set(EXPORTERS.names())
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from seawall.scan.listing import file_dict, iter_files
-from seawall.scan.pipeline import ProgressSink, scan_exhibit
+from seawall.scan.pipeline import NoProgress, scan_exhibit
 from seawall.store.db import session_scope
 from tests.conftest import picture_bytes
 
@@ -25,7 +25,7 @@ def records(db: str, case: str) -> list[tuple]:
     return sorted(tuple(str(r[k]) for k in COMPARED) for r in rows)
 
 
-class KillOneWorker(ProgressSink):
+class KillOneWorker(NoProgress):
     """Kills one worker process (SIGKILL) as soon as the first results come back."""
 
     def __init__(self, client):

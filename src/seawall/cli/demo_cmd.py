@@ -76,10 +76,10 @@ def demo(out: Path = typer.Option(Path("demo-out"), "--out", help="Output folder
         print_counts(counts, console)
     except ImportError:
         pass
-    from seawall.exports import registry
+    from seawall.exports.registry import EXPORTERS
 
     with session_scope(db_url) as session:
-        registry.get("dfxml")(session, DEMO_CASE, out / "demo.dfxml")
+        EXPORTERS.get("dfxml")(session, DEMO_CASE, out / "demo.dfxml")
     reports = _reports(out, db_url)
     login = _demo_users(out, db_url)
     console.print(f"\nDatabase:  {out / 'seawall.db'}")

@@ -211,13 +211,14 @@ def export(
     db: str = DbOption,
 ) -> None:
     """Export a case's records in an interchange format."""
-    from seawall.exports import registry
+    from seawall.exports.registry import EXPORTERS
+    from seawall.registry import UnknownName
     from seawall.store.db import session_scope
 
     try:
-        exporter = registry.get(fmt)
-    except KeyError:
-        fail(f"unknown export format {fmt!r}; known: {', '.join(registry.names())}")
+        exporter = EXPORTERS.get(fmt)
+    except UnknownName as exc:
+        fail(str(exc))
     with session_scope(db) as session:
         from seawall.scan.listing import find_case
 

@@ -60,6 +60,12 @@ class EvidenceSource(abc.ABC):
 
     NAME: str = ""
     PRIORITY: int = 100  # lower is tried first by registry.detect
+    # Capabilities, declared by each kind so that callers never test names:
+    # SUPPORTS_SNAPSHOTS: the constructor takes ``snapshots=True`` (also list volume
+    # shadow snapshots); VERIFIES_MEDIA: it takes ``verify=True`` and ``describe()`` then
+    # checks the exhibit's acquisition hash (one extra read of the whole media).
+    SUPPORTS_SNAPSHOTS: bool = False
+    VERIFIES_MEDIA: bool = False
 
     def __init__(self, paths: list[str]):
         self.paths = list(paths)

@@ -7,9 +7,9 @@ import stat
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from seawall.evidence import registry
 from seawall.evidence._common import display_name, make_key, utc_from_posix
 from seawall.evidence.base import EvidenceError, EvidenceSource, FileEntry
+from seawall.evidence.registry import SOURCES
 
 _SPECIAL_KINDS = (
     (stat.S_ISFIFO, "FIFO"),
@@ -43,7 +43,7 @@ def _open_readonly(path: bytes) -> BinaryIO:
         raise
 
 
-@registry.register
+@SOURCES.register
 class DirectorySource(EvidenceSource):
     """Walks a folder in sorted order with bytes paths; never follows symbolic links."""
 

@@ -32,10 +32,11 @@ from dfvfs.lib import errors as dfvfs_errors
 from dfvfs.path import factory as path_spec_factory
 from dfvfs.resolver import context, resolver
 
-from seawall.evidence import qcow_check, registry, truncation, tsk_walker
+from seawall.evidence import qcow_check, truncation, tsk_walker
 from seawall.evidence._common import make_key, utc_from_dfdatetime
 from seawall.evidence.archive_source import detect_archive
 from seawall.evidence.base import EvidenceError, EvidenceSource, FileEntry
+from seawall.evidence.registry import SOURCES
 
 logger = logging.getLogger(__name__)
 
@@ -202,12 +203,14 @@ class _DfvfsStream(io.RawIOBase):
         super().close()
 
 
-@registry.register
+@SOURCES.register
 class DiskImageSource(EvidenceSource):
     """Every volume and file system of a disk image, deleted files included."""
 
     NAME = "disk_image"
     PRIORITY = 10
+    SUPPORTS_SNAPSHOTS = True
+    VERIFIES_MEDIA = True
 
     def __init__(
         self,

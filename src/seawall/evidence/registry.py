@@ -1,40 +1,28 @@
-"""Registry of evidence source kinds (as dfVFS registers its resolver helpers)."""
+"""Evidence source kinds (as dfVFS registers its resolver helpers).
+
+Built-in kinds register themselves with ``@SOURCES.register``; other packages add kinds
+through the ``seawall.evidence_sources`` entry-point group (see :mod:`seawall.registry`).
+"""
 
 from __future__ import annotations
 
 from seawall.evidence.base import EvidenceError, EvidenceSource
+from seawall.registry import Registry
 
-_SOURCES: dict[str, type[EvidenceSource]] = {}
-
-
-def register(source_class: type[EvidenceSource]) -> type[EvidenceSource]:
-    """Class decorator: make a source kind available to :func:`open_exhibit`."""
-    _SOURCES[source_class.NAME] = source_class
-    return source_class
-
-
-def _load_builtin() -> None:
-    # Imported for their registration side effect; PRIORITY orders detection.
-    from seawall.evidence import directory_source, disk_image_source  # noqa: F401
-
-
-def source_class(name: str) -> type[EvidenceSource]:
-    _load_builtin()
-    try:
-        return _SOURCES[name]
-    except KeyError:
-        raise EvidenceError(f"unknown evidence source kind {name!r}") from None
+SOURCES: Registry[type[EvidenceSource]] = Registry(
+    "evidence source kind", "seawall.evidence_sources",
+    builtin=("seawall.evidence.directory_source", "seawall.evidence.disk_image_source"),
+    name_of=lambda source_class: source_class.NAME)
 
 
 def detect(paths: list[str]) -> type[EvidenceSource]:
-    """The first registered source kind that accepts ``paths``."""
-    _load_builtin()
-    for cls in sorted(_SOURCES.values(), key=lambda c: c.PRIORITY):
+    """The first source kind (lowest ``PRIORITY``) that accepts ``paths``."""
+    for cls in sorted(SOURCES.items().values(), key=lambda c: c.PRIORITY):
         if cls.accepts(paths):
             return cls
     raise EvidenceError(f"no evidence source can open {paths!r}")
 
 
 def open_exhibit(paths: list[str], kind: str | None = None) -> EvidenceSource:
-    cls = source_class(kind) if kind else detect(paths)
+    cls = SOURCES.get(kind) if kind else detect(paths)
     return cls(paths)

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from seawall import __version__
-from seawall.exports.registry import register
+from seawall.exports.registry import EXPORTERS
 from seawall.scan.listing import iter_files
 from seawall.store.models import Case, Exhibit
 
@@ -90,7 +90,7 @@ def _file_node(node_id: str, name: str, path: str | None, size: int | None,
     return {"@id": node_id, "@type": "uco-observable:File", "uco-core:hasFacet": facets}
 
 
-@register("case")
+@EXPORTERS.named("case")
 def export_case(session: Session, case_reference: str, out: Path, **_options) -> int:
     """Write the case as CASE/UCO JSON-LD; returns the number of file objects."""
     case = session.scalar(select(Case).where(Case.reference == case_reference))

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from seawall import __version__
-from seawall.exports.registry import register
+from seawall.exports.registry import EXPORTERS
 from seawall.scan.listing import iter_files
 from seawall.store.models import Case, Exhibit, FileRecord
 
@@ -105,7 +105,7 @@ def fileobject_xml(rec: FileRecord, extensions: bool = True, exhibit: str | None
     return "\n".join(parts) + "\n"
 
 
-@register("dfxml")
+@EXPORTERS.named("dfxml")
 def export_dfxml(session: Session, case_reference: str, out: Path, dialect: str | None = None,
                  **_options) -> int:
     out = Path(out)

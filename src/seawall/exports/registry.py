@@ -1,31 +1,25 @@
-"""Export formats register a writer ``fn(session, case_reference, out_path, **options) -> int``."""
+"""Export formats: a writer ``fn(session, case_reference, out_path, **options) -> int``
+(the number of records written), registered with ``@EXPORTERS.named("dfxml")``.
+
+Other packages add formats through the ``seawall.exporters`` entry-point group (see
+:mod:`seawall.registry`).
+"""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
 
-_EXPORTERS: dict[str, Callable] = {}
-BUILTIN = ["seawall.exports.dfxml", "seawall.exports.vics", "seawall.exports.case_uco"]
+from sqlalchemy.orm import Session
 
-
-def register(name: str):
-    def decorate(fn):
-        _EXPORTERS[name] = fn
-        return fn
-    return decorate
+from seawall.registry import Registry
 
 
-def _load() -> None:
-    for module in BUILTIN:
-        importlib.import_module(module)
+class Exporter(Protocol):
+    def __call__(self, session: Session, case_reference: str, out: Path,
+                 **options: object) -> int: ...
 
 
-def get(name: str) -> Callable:
-    _load()
-    return _EXPORTERS[name]
-
-
-def names() -> list[str]:
-    _load()
-    return sorted(_EXPORTERS)
+EXPORTERS: Registry[Exporter] = Registry(
+    "export format", "seawall.exporters",
+    builtin=("seawall.exports.dfxml", "seawall.exports.vics", "seawall.exports.case_uco"))

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from seawall import __version__
 from seawall.errors import InvalidInput
-from seawall.exports.registry import register
+from seawall.exports.registry import EXPORTERS
 from seawall.hashsets.scheme import KNOWN_BENIGN, SchemeError
 from seawall.matching import policy
 from seawall.reports.model import build_report
@@ -143,7 +143,7 @@ def build_vics(report: dict, dialect: str = "UK") -> dict:
     }
 
 
-@register("vics")
+@EXPORTERS.named("vics")
 def export_vics(session: Session, case_reference: str, out: Path, dialect: str = "UK",
                 **_options) -> int:
     """Write the case as VICS 2.0 JSON; returns the number of Media entries."""

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 from seawall.hashsets.base import ImportContext, Row, parse_hex, text_lines
-from seawall.hashsets.registry import Format
+from seawall.hashsets.registry import FORMATS, Format
 
 _TAG = re.compile(r"[A-Za-z0-9-]+ ?\(.*\) ?= ?(\S+)")  # "SHA256 (name) = HASH"
 _HASHDEEP_KINDS = ("md5", "sha1", "sha256")
@@ -76,9 +76,9 @@ def _hashdeep(text: str, columns: list[str], where: str, lineno: int, category: 
     yield from rows
 
 
-FORMAT = Format(
+FORMAT = FORMATS.register(Format(
     name="hashlist",
     description="MD5/SHA-1/SHA-256 list (bare, md5sum, BSD --tag or hashdeep), one --category",
     read=read,
     needs_category=True,
-)
+))

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from seawall.hashsets.base import ImportContext, Row, parse_hex
-from seawall.hashsets.registry import Format
+from seawall.hashsets.registry import FORMATS, Format
 from seawall.hashsets.scheme import KNOWN_BENIGN
 
 
@@ -82,10 +82,10 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Row]:
         con.close()
 
 
-FORMAT = Format(
+FORMAT = FORMATS.register(Format(
     name="nsrl",
     description="NIST NSRL RDSv3 SQLite (minimal DISTINCT_HASH or full FILE); known-benign",
     read=read,
     streamed=False,
     default_category=KNOWN_BENIGN,
-)
+))

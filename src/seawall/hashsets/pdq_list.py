@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from seawall.hashsets.base import ImportContext, Row, parse_hex, text_lines
-from seawall.hashsets.registry import Format
+from seawall.hashsets.registry import FORMATS, Format
 
 _ZERO = bytes(32)
 
@@ -52,8 +52,8 @@ def read(raw, ctx: ImportContext) -> Iterator[Row]:
         yield Row("pdq", got[1], category, lineno)
 
 
-FORMAT = Format(
+FORMAT = FORMATS.register(Format(
     name="pdq",
     description="PDQ list: HASH, HASH,CATEGORY or 'pdq HASH' per line",
     read=read,
-)
+))

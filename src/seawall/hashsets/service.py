@@ -25,7 +25,7 @@ from seawall.hashsets.base import (
     ImportIssue,
     _TooMany,
 )
-from seawall.hashsets.registry import get_format
+from seawall.hashsets.registry import FORMATS
 from seawall.hashsets.scheme import SchemeError, load_scheme, scheme_file
 from seawall.store.hashset_models import HashEntry, HashMatch, HashSet, HashSetVersion
 
@@ -69,7 +69,7 @@ def import_hashset(
     path = Path(path)
     started = time.monotonic()
     try:
-        format_ = get_format(fmt)
+        format_ = FORMATS.get(fmt)
         if scheme_path:
             chosen = scheme_file(scheme_path)
         elif scheme:

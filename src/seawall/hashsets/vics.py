@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from seawall.hashsets.base import ImportContext, Row, parse_hex
 from seawall.hashsets.jsonstream import JsonStream, JsonStreamError
-from seawall.hashsets.registry import Format
+from seawall.hashsets.registry import FORMATS, Format
 
 _MODEL = re.compile(r"DataModels/(?P<ver>\d+(?:\.\d+)?)\.xml(?:/(?P<dialect>[^/$#]+))?",
                     re.IGNORECASE)
@@ -187,9 +187,9 @@ def _media(obj, record: int, line: int, ctx: ImportContext, table) -> Iterator[R
         yield Row(kind, value, category, record, raw_code)
 
 
-FORMAT = Format(
+FORMAT = FORMATS.register(Format(
     name="vics",
     description="Project VIC VICS JSON 1.x / 2.0 (US, UK, Default dialects), streamed",
     read=read,
     default_scheme="vics-us",
-)
+))

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator
 
 from seawall.hashsets.base import ImportContext, Row, parse_hex, text_lines
-from seawall.hashsets.registry import Format
+from seawall.hashsets.registry import FORMATS, Format
 
 
 def _frame(text: str, where: str, ctx: ImportContext, hex_at: int, q_at: int):
@@ -87,9 +87,9 @@ def read(raw, ctx: ImportContext) -> Iterator[Row]:
     ctx.detail["layout"] = layout
 
 
-FORMAT = Format(
+FORMAT = FORMATS.register(Format(
     name="vpdq",
     description="vPDQ video hashes (upstream frame file, or pytx 'vpdq [...]' lines)",
     read=read,
     needs_category=True,
-)
+))

@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from importlib import metadata
+from typing import Protocol
 
 from sqlalchemy import JSON, Boolean, DateTime, select
 from sqlalchemy.exc import IntegrityError
@@ -52,7 +53,7 @@ class ScanSummary:
     exhibit_errors: list[str] = field(default_factory=list)
 
 
-class ProgressSink:
+class ProgressSink(Protocol):
     """Receives progress; the CLI renders it with Rich, tests ignore it.  Listing runs
     alongside hashing, so the totals grow until ``listing(..., done=True)``."""
 
@@ -61,6 +62,19 @@ class ProgressSink:
     def listing(self, files: int, size: int, done: bool = False) -> None: ...
 
     def advance(self, files: int, nbytes: int) -> None: ...
+
+
+class NoProgress:
+    """The progress sink that ignores everything (the default)."""
+
+    def start(self) -> None:
+        pass
+
+    def listing(self, files: int, size: int, done: bool = False) -> None:
+        pass
+
+    def advance(self, files: int, nbytes: int) -> None:
+        pass
 
 
 def dependency_versions() -> dict[str, str]:
@@ -262,11 +276,11 @@ def scan_exhibit(
 ) -> ScanSummary:
     """Scan the exhibit made of ``paths`` into the database; resume if already started."""
     paths = [os.path.abspath(p) for p in paths]
-    progress = progress or ProgressSink()
+    progress = progress or NoProgress()
     workers = workers or max(1, os.cpu_count() or 1)
     source_cls = registry.detect(paths)
     source_options: tuple = ()
-    if source_cls.NAME == "disk_image" and snapshots:
+    if source_cls.SUPPORTS_SNAPSHOTS and snapshots:
         source_options = (("snapshots", True),)
     options = options or WorkerOptions()
     options = WorkerOptions(**{**options.__dict__, "source_options": source_options})
@@ -287,7 +301,7 @@ def scan_exhibit(
         # Only this process describes the exhibit, so only it verifies the image's stored
         # acquisition hash (one extra read of the media); workers just read files.
         describe_options = dict(source_options)
-        if source_cls.NAME == "disk_image":
+        if source_cls.VERIFIES_MEDIA:
             describe_options["verify"] = verify
         source = source_cls(paths, **describe_options)
         exhibit.identity = {**source.describe(), "paths": paths}

@@ -81,7 +81,7 @@ def _source(paths: tuple[str, ...], kind: str, source_options: tuple) -> Evidenc
     src = _SOURCES.get(key)
     if src is None:
         _prepare_process()
-        src = registry.source_class(kind)(list(paths), **dict(source_options))
+        src = registry.SOURCES.get(kind)(list(paths), **dict(source_options))
         _SOURCES[key] = src
     return src
 
