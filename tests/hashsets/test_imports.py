@@ -303,3 +303,12 @@ def test_wrong_format_for_existing_set(session, tmp_path):
     p2.write_text("1f" * 32 + "\n")
     with pytest.raises(ImportFailed, match="holds hashlist data"):
         import_hashset(session, p2, "pdq", "l", category="A")
+
+
+def test_unknown_format_is_an_import_failure_listing_the_formats(session, tmp_path):
+    path = tmp_path / "list.txt"
+    path.write_text(md5n(1) + "\n")
+    with pytest.raises(ImportFailed) as caught:
+        import_hashset(session, path, "no-such-format", "set")
+    assert "unknown hash-set format 'no-such-format'" in str(caught.value)
+    assert "vics" in str(caught.value) and "nsrl" in str(caught.value)

@@ -27,6 +27,7 @@ from seawall.hashsets.base import (
 )
 from seawall.hashsets.registry import FORMATS
 from seawall.hashsets.scheme import SchemeError, load_scheme, scheme_file
+from seawall.registry import UnknownName
 from seawall.store.hashset_models import HashEntry, HashMatch, HashSet, HashSetVersion
 
 BATCH = 20000
@@ -76,7 +77,7 @@ def import_hashset(
             chosen = load_scheme(scheme)
         else:
             chosen = None if format_.name == "vics" else load_scheme(format_.default_scheme)
-    except (SchemeError, ValueError) as exc:
+    except (SchemeError, UnknownName, ValueError) as exc:
         raise ImportFailed([ImportIssue("", str(exc))]) from None
     if not path.is_file():
         raise ImportFailed([ImportIssue("", f"no such file: {path}")])
