@@ -69,17 +69,16 @@ def test_file_level_errors(db_url, bcfg):
 
 def test_staff_and_credentials(db_url, cfgs):
     _bcfg, wcfg = cfgs
-    raw = {"credentials": wcfg.credentials, "roles": wcfg.roles}
     staff = ("staff_number,name,team,role,hours_per_week,dedicated\n"
              "X1,Ann Example,POLIT East,polit_dc,37,\n"
              "X2,Bob Example,POLIT East,astronaut,37,\n"
              "X3,Cy Example,DFU East,df_examiner,90,maybe\n")
     with session_scope(db_url) as s:
-        result = import_staff(s, staff, raw, "tester")
+        result = import_staff(s, staff, wcfg, "tester")
     assert {(e.line, e.column) for e in result.errors} == {
         (3, "role"), (4, "hours_per_week"), (4, "dedicated")}
     with session_scope(db_url) as s:
-        result = import_staff(s, staff, raw, "tester", skip_invalid=True)
+        result = import_staff(s, staff, wcfg, "tester", skip_invalid=True)
     assert result.created == 1
     creds = ("staff_number,credential,level,achieved,expires\n"
              "X1,pip,2,2020-01-01,\n"
@@ -89,7 +88,7 @@ def test_staff_and_credentials(db_url, cfgs):
              "NOBODY,scaidp,,2025-01-01,\n"
              "X1,abe_interview,,2025-01-01,2024-01-01\n")
     with session_scope(db_url) as s:
-        result = import_credentials(s, creds, raw, "tester", skip_invalid=True)
+        result = import_credentials(s, creds, wcfg, "tester", skip_invalid=True)
     assert {(e.line, e.column) for e in result.errors} == {
         (4, "level"), (5, "level"), (6, "staff_number"), (7, "expires")}
     with session_scope(db_url) as s:

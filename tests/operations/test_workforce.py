@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from seawall.operations import reports, workforce
+from seawall.operations import reports
 from seawall.operations.synthetic import workforce as synthetic_workforce
-from seawall.operations.workforce import Held, Person, Workload
+from seawall.operations.workforce import planning
+from seawall.operations.workforce.loading import Held, Person, Workload
 from seawall.store.db import session_scope
 
 from .conftest import AS_OF
@@ -17,7 +18,7 @@ def _people(wcfg):
     out = []
     for s in synthetic_workforce(seed=1, as_of=AS_OF):
         out.append(Person(s.staff_number, s.name, s.team, s.role,
-                          bool(wcfg.roles[s.role]["dedicated_ocsa"]), s.hours_per_week,
+                          wcfg.roles[s.role].dedicated_ocsa, s.hours_per_week,
                           credentials=[Held(c["code"], c["level"], c["status"],
                                             c["achieved_on"], c["expires_on"])
                                        for c in s.credentials]))
@@ -48,8 +49,8 @@ def test_gap_map_and_headlines_match_a_direct_count(db_url, cfgs):
         wcfg.tasks["grading"].requires, AS_OF)]
     assert rows["POLIT North"]["Grading"]["capable"] == len(graders)
     assert "Interview (high+)" in cols  # band-specific requirement gets its own column
-    svg = workforce.gap_chart(report["gap_map"])
-    assert "<svg" in svg and svg == workforce.gap_chart(report["gap_map"])
+    svg = planning.gap_chart(report["gap_map"])
+    assert "<svg" in svg and svg == planning.gap_chart(report["gap_map"])
 
 
 def test_expiry_and_band_requirements(cfgs):
@@ -64,7 +65,7 @@ def test_expiry_and_band_requirements(cfgs):
                                                                                "scaidp"]
     late = AS_OF + timedelta(days=11)
     assert [str(r) for r in p.missing(interview.for_band("low"), late)] == ["abe_interview"]
-    soon = workforce.expiring([p], wcfg, AS_OF)
+    soon = planning.expiring([p], wcfg, AS_OF)
     assert [(e["credential"], e["days_left"], e["state"]) for e in soon] == [
         ("abe_interview", 10, "expiring")]
 
@@ -76,7 +77,7 @@ def test_training_needs_name_the_nearest_people(cfgs):
                                                     AS_OF)]
     per_person = 37.0 * 0.6 * 12
     demand = {("examination", "low"): per_person * (len(examiners) + 2)}
-    needs = workforce.training_needs(people, wcfg, bcfg.band_order, demand, AS_OF)
+    needs = planning.training_needs(people, wcfg, bcfg.band_order, demand, AS_OF)
     (need,) = [n for n in needs if n["task"] == "examination"]
     assert need["people_to_train"] >= 2 and need["qualified"] == len(examiners)
     assert need["candidates"] and all(c["needs"] for c in need["candidates"])
@@ -98,7 +99,7 @@ def test_assignment_respects_capability_workload_and_welfare(cfgs):
     exposure = {"A": {"items_graded_7d": 100, "minutes_7d": 90},
                 "F": {"items_graded_7d": 6000, "minutes_7d": 100},
                 "B": {"items_graded_7d": 0, "minutes_7d": 0, "paused_today": False}}
-    out = workforce.suggest(people, wcfg, ["grading"], "high", AS_OF, workload, exposure)
+    out = planning.suggest(people, wcfg, ["grading"], "high", AS_OF, workload, exposure)
     assert [s["staff_number"] for s in out["suggestions"]] == ["A", "B"]
     assert "holds iioc_grader, welfare_screening" in out["suggestions"][0]["why"]
     assert "exposure last 7 days: 100 items, 90 min" in out["suggestions"][0]["why"]
@@ -107,7 +108,7 @@ def test_assignment_respects_capability_workload_and_welfare(cfgs):
     assert "8 open allocations (limit 8)" in reasons["D"]
     assert "of weekly hours" in reasons["E"]
     assert "graded 6000 items in 7 days (limit 5000)" in reasons["F"]
-    paused = workforce.suggest(people, wcfg, ["grading"], None, AS_OF, workload,
+    paused = planning.suggest(people, wcfg, ["grading"], None, AS_OF, workload,
                                {**exposure, "A": {"paused_today": True}})
     assert "A" not in [s["staff_number"] for s in paused["suggestions"]]
 
@@ -115,7 +116,7 @@ def test_assignment_respects_capability_workload_and_welfare(cfgs):
 def test_new_case_needs_every_task(db_url, cfgs):
     _bcfg, wcfg = cfgs
     with session_scope(db_url) as s:
-        out = reports.suggestions(s, wcfg, wcfg.assignment["new_case_tasks"], "high", AS_OF)
+        out = reports.suggestions(s, wcfg, list(wcfg.assignment.new_case_tasks), "high", AS_OF)
     people = {p.staff_number: p for p in _people(wcfg)}
     reqs = [*wcfg.tasks["risk_assessment"].for_band("high"),
             *wcfg.tasks["interview"].for_band("high")]

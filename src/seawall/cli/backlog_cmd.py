@@ -25,7 +25,8 @@ ConfigOption = typer.Option(None, "--config", envvar="SEAWALL_OPERATIONS_CONFIG"
 
 
 def _cfg(config: str | None, **overrides):
-    from seawall.operations.config import ConfigError, backlog_config
+    from seawall.errors import ConfigError
+    from seawall.operations.config import backlog_config
 
     try:
         return backlog_config(config, **overrides)

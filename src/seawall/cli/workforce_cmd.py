@@ -26,7 +26,7 @@ WorkforceConfigOption = typer.Option(None, "--config", envvar="SEAWALL_WORKFORCE
 
 
 def _cfgs(workforce_path: str | None):
-    from seawall.operations.config import ConfigError
+    from seawall.errors import ConfigError
     from seawall.operations.reports import configs
 
     try:
@@ -42,14 +42,13 @@ def _import(kind: str, path: Path, skip_invalid: bool, fmt: str, config, db) -> 
 
     check_format(fmt)
     _bcfg, wcfg = _cfgs(config)
-    raw = {"credentials": wcfg.credentials, "roles": wcfg.roles}
     func = csv_import.import_staff if kind == "staff" else csv_import.import_credentials
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         fail(f"{path}: not UTF-8 text (save the CSV as UTF-8)")
     with session_scope(db) as session:
-        result = func(session, text, raw, cli_actor(), skip_invalid=skip_invalid)
+        result = func(session, text, wcfg, cli_actor(), skip_invalid=skip_invalid)
     if fmt == "json":
         print_json(result.as_dict())
     else:
@@ -131,7 +130,8 @@ def gaps(
 ) -> None:
     """Gap map (team x capability), headline figures, expiring accreditations and the
     training needed for the current caseload."""
-    from seawall.operations import reports, workforce
+    from seawall.operations import reports
+    from seawall.operations.workforce.planning import gap_chart
     from seawall.store.db import session_scope
 
     check_format(fmt)
@@ -140,7 +140,7 @@ def gaps(
     with session_scope(db) as session:
         report = reports.gaps(session, bcfg, wcfg, day)
     if chart:
-        chart.write_text(workforce.gap_chart(report["gap_map"]), encoding="utf-8")
+        chart.write_text(gap_chart(report["gap_map"]), encoding="utf-8")
     if fmt == "json":
         print_json(report)
         return
@@ -189,6 +189,7 @@ def suggest(
     config: str | None = WorkforceConfigOption, db: str | None = DbOption,
 ) -> None:
     """Who could take this work, respecting capability, workload and welfare limits."""
+    from seawall.errors import InvalidInput
     from seawall.operations import reports
     from seawall.operations.bands import normalise_band
     from seawall.store.db import session_scope
@@ -197,7 +198,7 @@ def suggest(
     bcfg, wcfg = _cfgs(config)
     tasks = []
     for t in task:
-        tasks.extend(wcfg.assignment.get("new_case_tasks", []) if t == "new-case" else [t])
+        tasks.extend(wcfg.assignment.new_case_tasks if t == "new-case" else [t])
     try:
         band = normalise_band(band, bcfg.bands)
     except ValueError as exc:
@@ -212,7 +213,7 @@ def suggest(
         try:
             report = reports.suggestions(session, wcfg, tasks, band, parse_as_of(as_of), hours,
                                          given, limit)
-        except ValueError as exc:
+        except InvalidInput as exc:
             fail(str(exc))
     if fmt == "json":
         print_json(report)
@@ -235,7 +236,8 @@ def allocate(
     config: str | None = WorkforceConfigOption, db: str | None = DbOption,
 ) -> None:
     """Record an allocation (counts towards the person's workload); audited."""
-    from seawall.operations.workforce import allocate as do_allocate
+    from seawall.errors import NotFound
+    from seawall.operations.workforce.allocations import allocate as do_allocate
     from seawall.store.audit import cli_actor
     from seawall.store.db import session_scope
 
@@ -246,7 +248,7 @@ def allocate(
         try:
             row = do_allocate(session, cli_actor(), staff_number, case, task, band, hours,
                               reason)
-        except ValueError as exc:
+        except NotFound as exc:
             fail(str(exc))
         console.print(f"allocation {row.id}: {staff_number} -> {case} ({task})")
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from seawall.store.casework_models import RiskAssessment
 from seawall.store.models import Case
 
 _ALIASES = {
@@ -39,13 +40,8 @@ def _casework_bands(session: Session, references: list[str],
 
     For each suspect, the newest assessment whose band is one of ``order`` counts (so an
     assessment with another instrument's bands, e.g. CPORT's, or an incomplete one, is
-    passed over); a case takes the most urgent of its suspects' bands.  Returns {} when the
-    casework stage is not installed.
+    passed over); a case takes the most urgent of its suspects' bands.
     """
-    try:
-        from seawall.store.casework_models import RiskAssessment
-    except ImportError:
-        return {}
     rank = {band: i for i, band in enumerate(order)}
     out: dict[str, str] = {}
     for i in range(0, len(references), 500):

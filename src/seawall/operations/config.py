@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from seawall.errors import ConfigError
 
 DEFAULTS_DIR = Path(__file__).with_name("defaults")
+
+Key = tuple[str | int, ...]
 
 
 def _merge(base: dict, override: dict) -> dict:
@@ -28,18 +32,103 @@ def _merge(base: dict, override: dict) -> dict:
     return out
 
 
-def load_toml(name: str, path: str | os.PathLike | None, env: str) -> dict:
+def dotted(key: Key) -> str:
+    """('tasks', 'grading', 'requires', 1) -> 'tasks.grading.requires[1]'."""
+    out = ""
+    for part in key:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_ASSIGN = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
+                     r"(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+
+
+def _key_parts(text: str) -> tuple[str, ...]:
+    return tuple(p.strip().strip("\"'") for p in re.findall(
+        r"\"[^\"]*\"|'[^']*'|[^.]+", text))
+
+
+def key_line(text: str, key: Key) -> int | None:
+    """The line of a TOML document that sets ``key`` or, failing that, the nearest table or
+    key above it (a header ``[tasks.grading]`` for ``tasks.grading.requires``)."""
+    table: Key = ()
+    arrays: dict[Key, int] = {}
+    best: tuple[int, int] | None = None  # (length of the matched prefix, line)
+    for number, line in enumerate(text.splitlines(), 1):
+        header = _HEADER.match(line)
+        if header:
+            names: Key = _key_parts(header.group(2))
+            if header.group(1) == "[[":
+                arrays[names] = arrays.get(names, -1) + 1
+                names = (*names, arrays[names])
+            table, found = names, names
+        else:
+            assign = _ASSIGN.match(line)
+            if not assign:
+                continue
+            found = (*table, *_key_parts(assign.group(1)))
+        if found == key[:len(found)] and (best is None or len(found) > best[0]):
+            best = (len(found), number)
+    return best[1] if best else None
+
+
+def _present(data: object, key: Key) -> int:
+    """How many leading parts of ``key`` exist in ``data``."""
+    for depth, part in enumerate(key):
+        if isinstance(part, int) and isinstance(data, list) and part < len(data):
+            data = data[part]
+        elif isinstance(part, str) and isinstance(data, dict) and part in data:
+            data = data[part]
+        else:
+            return depth
+    return len(key)
+
+
+@dataclass(frozen=True)
+class TomlLayer:
+    path: str
+    text: str
+    data: dict
+
+
+@dataclass(frozen=True)
+class LayeredToml:
+    """Packaged defaults overlaid by a force's file, remembering which file set what so an
+    error names the file, line and key to fix."""
+
+    layers: tuple[TomlLayer, ...]
+    data: dict
+
+    def error(self, key: Sequence[str | int], message: str) -> ConfigError:
+        """A ConfigError for ``key``, located in the last file that sets it (or most of it)."""
+        key = tuple(key)
+        layer = max(reversed(self.layers), key=lambda lay: _present(lay.data, key))
+        line = key_line(layer.text, key)
+        where = f"{layer.path}:{line}" if line else layer.path
+        return ConfigError(f"{where}: {dotted(key)}: {message}" if key
+                           else f"{where}: {message}")
+
+
+def _read_layer(path: str | os.PathLike) -> TomlLayer:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        return TomlLayer(str(path), text, tomllib.loads(text))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def load_layers(name: str, path: str | os.PathLike | None, env: str) -> LayeredToml:
     """Packaged ``defaults/<name>`` merged with ``path`` (or the file named by ``env``)."""
-    with open(DEFAULTS_DIR / name, "rb") as fh:
-        data = tomllib.load(fh)
+    layers = [_read_layer(DEFAULTS_DIR / name)]
     path = path or os.environ.get(env)
     if path:
-        try:
-            with open(path, "rb") as fh:
-                data = _merge(data, tomllib.load(fh))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{path}: {exc}") from exc
-    return data
+        layers.append(_read_layer(path))
+    data: dict = {}
+    for layer in layers:
+        data = _merge(data, layer.data)
+    return LayeredToml(tuple(layers), data)
 
 
 @dataclass(frozen=True)
@@ -101,29 +190,33 @@ class BacklogConfig:
 
 def backlog_config(path: str | os.PathLike | None = None, **overrides) -> BacklogConfig:
     """Load the backlog configuration; keyword overrides replace capacity/priority values."""
-    raw = load_toml("backlog.toml", path, "SEAWALL_OPERATIONS_CONFIG")
+    source = load_layers("backlog.toml", path, "SEAWALL_OPERATIONS_CONFIG")
+    raw = source.data
     bands_raw = dict(raw.get("bands", {}))
     measure = bands_raw.pop("deadline_measure", "start")
     unbanded = bands_raw.pop("unbanded", "medium")
     bands = {}
     for key, spec in bands_raw.items():
         if not isinstance(spec, dict):
-            raise ConfigError(f"bands.{key}: expected a table")
+            raise source.error(("bands", key), "expected a table")
         try:
-            bands[key] = Band(key, spec.get("label", key), int(spec["deadline_days"]),
+            bands[key] = Band(key, str(spec.get("label", key)), int(spec["deadline_days"]),
                               float(spec.get("weight", 0)))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ConfigError(f"bands.{key}: {exc}") from exc
+        except KeyError as exc:
+            raise source.error(("bands", key), f"{exc.args[0]} missing") from exc
+        except (TypeError, ValueError) as exc:
+            raise source.error(("bands", key), str(exc)) from exc
     if not bands:
-        raise ConfigError("no risk bands configured")
+        raise source.error(("bands",), "no risk bands configured")
     if unbanded not in bands:
-        raise ConfigError(f"bands.unbanded: {unbanded!r} is not a band")
+        raise source.error(("bands", "unbanded"), f"{unbanded!r} is not a band")
     prio, cap = raw.get("priority", {}), raw.get("capacity", {})
     unknown = set(prio.get("always_first", [])) - set(bands)
     if unknown:
-        raise ConfigError(f"priority.always_first: unknown band(s) {sorted(unknown)}")
+        raise source.error(("priority", "always_first"),
+                           f"unknown band(s) {sorted(unknown)}")
     if measure not in ("start", "finish"):
-        raise ConfigError("bands.deadline_measure must be 'start' or 'finish'")
+        raise source.error(("bands", "deadline_measure"), "must be 'start' or 'finish'")
     types = {k: ExhibitType(k, v.get("label", k), float(v["default_hours"]))
              for k, v in raw.get("exhibit_types", {}).items()}
     cfg = BacklogConfig(
@@ -148,7 +241,3 @@ def backlog_config(path: str | os.PathLike | None = None, **overrides) -> Backlo
         raise ConfigError("capacity needs examiners >= 0, hours_per_day > 0 and working days")
     return cfg
 
-
-def workforce_config(path: str | os.PathLike | None = None) -> dict:
-    """The workforce configuration as a dict (validated by seawall.operations.workforce)."""
-    return load_toml("workforce.toml", path, "SEAWALL_WORKFORCE_CONFIG")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from seawall.operations.bands import normalise_band
 from seawall.operations.config import BacklogConfig
+from seawall.operations.workforce.config import WorkforceConfig
 from seawall.store import audit
 from seawall.store.models import Case, Exhibit, utcnow
 from seawall.store.operations_models import (
@@ -343,13 +344,12 @@ CREDENTIAL_STATUSES = {"held": "held", "in_training": "in_training",
                        "training": "in_training", "lapsed": "lapsed"}
 
 
-def import_staff(session: Session, text: str, workforce_cfg: dict, actor: str,
+def import_staff(session: Session, text: str, workforce_cfg: WorkforceConfig, actor: str,
                  skip_invalid: bool = False) -> ImportResult:
     """Import the staff register from CSV text.  Caller commits."""
     result = ImportResult()
     rows = _read(text, STAFF_COLUMNS, ("staff_number", "name", "role"), result)
-    roles = workforce_cfg.get("roles", {})
-    role_aliases = {k: k for k in roles}
+    role_aliases = {k: k for k in workforce_cfg.roles}
     seen: dict[str, int] = {}
     for row in rows:
         number = row.text("staff_number", required=True, max_len=50)
@@ -392,13 +392,13 @@ def import_staff(session: Session, text: str, workforce_cfg: dict, actor: str,
     return result
 
 
-def import_credentials(session: Session, text: str, workforce_cfg: dict, actor: str,
-                       skip_invalid: bool = False) -> ImportResult:
+def import_credentials(session: Session, text: str, workforce_cfg: WorkforceConfig,
+                       actor: str, skip_invalid: bool = False) -> ImportResult:
     """Import training and accreditations from CSV text.  A blank expiry is filled from the
     credential's configured validity.  Caller commits."""
     result = ImportResult()
     rows = _read(text, CREDENTIAL_COLUMNS, ("staff_number", "credential"), result)
-    creds = workforce_cfg.get("credentials", {})
+    creds = workforce_cfg.credentials
     cred_aliases = {k: k for k in creds}
     staff_ids = dict(session.execute(select(Staff.staff_number, Staff.id)).all())
     seen: dict[tuple, int] = {}
@@ -409,7 +409,7 @@ def import_credentials(session: Session, text: str, workforce_cfg: dict, actor: 
             row.error("staff_number", f"no staff member {number!r} (import staff first)")
         code = row.choice("credential", cred_aliases, required=True)
         level = row.number("level", 0, 10, integer=True)
-        levels = creds.get(code, {}).get("levels") if code else None
+        levels = creds[code].levels if code else ()
         if levels and level is None:
             row.error("level", f"{code} needs a level ({', '.join(map(str, levels))})")
         elif levels and level not in levels:
@@ -422,7 +422,7 @@ def import_credentials(session: Session, text: str, workforce_cfg: dict, actor: 
             row.error("expires", "is before the achieved date")
         if status == "held" and achieved is None:
             row.error("achieved", "is required for a held credential")
-        valid = creds.get(code, {}).get("valid_years") if code else None
+        valid = creds[code].valid_years if code else None
         if expires is None and achieved and valid:
             expires = achieved + timedelta(days=round(365.25 * valid))
         key = (number, code, level)

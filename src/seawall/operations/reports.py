@@ -8,16 +8,17 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from seawall.operations import backlog, workforce
-from seawall.operations.config import BacklogConfig, backlog_config, workforce_config
+from seawall.operations import backlog
+from seawall.operations.config import BacklogConfig, backlog_config
 from seawall.operations.simulation import Scenario
-from seawall.operations.workforce import WorkforceConfig
+from seawall.operations.workforce import loading, planning
+from seawall.operations.workforce.config import WorkforceConfig, load_workforce_config
 
 
 def configs(backlog_path=None, workforce_path=None, **overrides
             ) -> tuple[BacklogConfig, WorkforceConfig]:
     bcfg = backlog_config(backlog_path, **overrides)
-    return bcfg, workforce.parse_config(workforce_config(workforce_path), bcfg.band_order)
+    return bcfg, load_workforce_config(workforce_path, bcfg.band_order)
 
 
 def queue(session: Session, bcfg: BacklogConfig, as_of: date, limit: int | None = None) -> dict:
@@ -45,8 +46,8 @@ def _backlog_hours(session: Session, bcfg: BacklogConfig, as_of: date):
 
 def gaps(session: Session, bcfg: BacklogConfig, wcfg: WorkforceConfig, as_of: date) -> dict:
     entries, hours = _backlog_hours(session, bcfg, as_of)
-    people = workforce.load_people(session, wcfg)
-    return workforce.gap_report(people, wcfg, bcfg, entries, hours, as_of)
+    people = loading.load_people(session, wcfg)
+    return planning.gap_report(people, wcfg, bcfg, entries, hours, as_of)
 
 
 def suggestions(session: Session, wcfg: WorkforceConfig, tasks: list[str], band: str | None,
@@ -54,16 +55,16 @@ def suggestions(session: Session, wcfg: WorkforceConfig, tasks: list[str], band:
                 exposure: dict[str, dict] | None = None, limit: int = 5) -> dict:
     """Assignment suggestions; ``exposure`` (by staff number) replaces the grading
     counters when given (e.g. exposure kept in another system)."""
-    people = workforce.load_people(session, wcfg)
+    people = loading.load_people(session, wcfg)
     if exposure is None:
-        exposure = workforce.load_exposure(session, people, as_of)
-    return workforce.suggest(people, wcfg, tasks, band, as_of,
-                             workforce.load_workload(session, wcfg), exposure, hours, limit)
+        exposure = loading.load_exposure(session, people, as_of)
+    return planning.suggest(people, wcfg, tasks, band, as_of,
+                             loading.load_workload(session, wcfg), exposure, hours, limit)
 
 
 def staff_list(session: Session, wcfg: WorkforceConfig, as_of: date) -> list[dict]:
     out = []
-    for p in workforce.load_people(session, wcfg, active_only=False):
+    for p in loading.load_people(session, wcfg, active_only=False):
         out.append({
             "staff_number": p.staff_number, "name": p.name, "team": p.team, "role": p.role,
             "dedicated_ocsa": p.dedicated, "hours_per_week": p.hours_per_week,

@@ -14,11 +14,12 @@ from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from seawall.errors import ConfigError
-from seawall.operations import charts, reports, workforce
+from seawall.errors import ConfigError, InvalidInput
+from seawall.operations import charts, reports
 from seawall.operations.bands import normalise_band
 from seawall.operations.csv_import import import_backlog
 from seawall.operations.simulation import Scenario
+from seawall.operations.workforce.planning import gap_chart
 from seawall.store import audit
 from seawall.store.web_models import User
 from seawall.web import deps
@@ -151,7 +152,7 @@ def workforce_page(request: Request, as_of: str | None = None,
     return render(request, "operations_workforce.html", {
         "r": report, "as_of": day, "tasks": wcfg.tasks, "bands": bcfg.bands,
         "band_order": bcfg.band_order,
-        "chart": charts.data_uri(workforce.gap_chart(report["gap_map"]))})
+        "chart": charts.data_uri(gap_chart(report["gap_map"]))})
 
 
 def _suggestions(db: Session, task: str | None, band: str | None, hours: str | None,
@@ -159,14 +160,14 @@ def _suggestions(db: Session, task: str | None, band: str | None, hours: str | N
     bcfg, wcfg = _configs()
     if not task:
         return None, [], None
-    tasks = wcfg.assignment.get("new_case_tasks", []) if task == "new-case" else [task]
+    tasks = list(wcfg.assignment.new_case_tasks) if task == "new-case" else [task]
     try:
         band_key = normalise_band(band, bcfg.bands)
         work_hours = float(hours) if hours else None
         if work_hours is not None and not 0 < work_hours <= 1000:
             raise ValueError("hours must be between 0 and 1000")
         return reports.suggestions(db, wcfg, tasks, band_key, day, work_hours), tasks, None
-    except ValueError as exc:
+    except (ValueError, InvalidInput) as exc:
         raise HTTPException(400, str(exc)) from None
 
 
