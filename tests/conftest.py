@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to ../shared test data and benign synthetic exhibits."""
+"""Shared fixtures: benign synthetic exhibits and the database back-ends under test."""
 
 from __future__ import annotations
 
@@ -10,17 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-IMAGES = SHARED / "testdata" / "images"
-
-
-def shared_path(*parts: str) -> Path:
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared test data missing: {path}")
-    return path
 
 
 def synthetic_picture(seed: int, size=(320, 240)) -> Image.Image:

@@ -1,4 +1,4 @@
-"""Shared fixtures: the read-only test images in ../shared and TSK ground truth."""
+"""Evidence test helpers: the bundled test images (tests/data/images) and TSK ground truth."""
 
 from __future__ import annotations
 
@@ -9,16 +9,12 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-IMAGES = SHARED / "testdata" / "images"
+from tests.datafiles import data_path
 
 
 def image(name: str) -> Path:
-    """Path of a shared test image; skips the test when the shared data is absent."""
-    path = IMAGES / name
-    if not path.exists():
-        pytest.skip(f"shared test image missing: {path}")
-    return path
+    """Path of a bundled test image (tests/data/images/<name>)."""
+    return data_path("images", name)
 
 
 def need_tool(name: str) -> str:

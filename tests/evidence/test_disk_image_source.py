@@ -1,4 +1,4 @@
-"""DiskImageSource against The Sleuth Kit (fls/icat) on the shared test images."""
+"""DiskImageSource against The Sleuth Kit (fls/icat) on the bundled test images."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from seawall.evidence import registry
 from seawall.evidence.base import EvidenceError
 from seawall.evidence.disk_image_source import DiskImageSource
-from tests.evidence.helpers import IMAGES, image, md5_of, need_tool, tsk_truth
+from tests.evidence.helpers import image, md5_of, need_tool, tsk_truth
 
 EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 
@@ -38,12 +38,12 @@ def _md5s(source, entries) -> dict[tuple[str, str], str]:
     return result
 
 
-def _assert_matches_tsk(source, volume_offsets, images=None):
+def _assert_matches_tsk(source, volume_offsets, images):
     entries = _listing(source)
     md5s = _md5s(source, entries)
     compared = 0
     for volume, offset in volume_offsets.items():
-        truth = tsk_truth(images or [IMAGES / source.paths[0]], offset)
+        truth = tsk_truth(images, offset)
         for path, (deleted, md5) in truth.items():
             entry = entries.get((volume, path))
             assert entry is not None, f"{volume}{path} listed by fls but not by us"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +11,7 @@ from sqlalchemy import func, select
 from seawall.hashsets.base import ImportFailed
 from seawall.hashsets.service import import_hashset, list_sets, remove_set
 from seawall.store.hashset_models import HashEntry, HashSet, HashSetVersion
+from tests.datafiles import data_path
 from tests.hashsets.conftest import (
     CTX_US,
     MD5_A,
@@ -272,9 +272,7 @@ def test_pdq_list_errors(session, tmp_path, text, message):
 
 
 def test_vpdq_file_and_pytx_lines(session, tmp_path):
-    src = Path("/work/shared/testdata/vpdq/expected/chair-19-sd-bar.txt")
-    if not src.exists():
-        pytest.skip("shared vpdq data missing")
+    src = data_path("vpdq", "expected", "chair-19-sd-bar.txt")
     v = import_hashset(session, src, "vpdq", "videos", category="C")
     assert v.counts["kinds"] == {"vpdq": 1}
     frames = [line.split(",") for line in src.read_text().split()[:3]]

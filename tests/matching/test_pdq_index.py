@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from seawall.matching.pdq_index import PdqIndex, brute_force, hex_to_words, words_to_hex
+from tests.datafiles import data_path
 
-HASHLISTS = Path("/work/shared/testdata/pdq/hashlists")
+HASHLISTS = data_path("pdq", "hashlists")
 
 
 def rand(rng, n):
@@ -93,8 +92,6 @@ def test_save_load_mmap_roundtrip(tmp_path):
 
 
 def test_upstream_needles_and_haystack():
-    if not HASHLISTS.exists():
-        pytest.skip("shared PDQ hash lists missing")
     hay = hex_to_words(HASHLISTS.joinpath("haystack.txt").read_text().split())
     needles = hex_to_words(HASHLISTS.joinpath("needles.txt").read_text().split())
     index = PdqIndex.build(hay, force_tables=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,9 +13,10 @@ from seawall.matching.counts import case_counts
 from seawall.matching.pdq_index import words_to_hex
 from seawall.matching.service import file_results, has_hashsets, match_case
 from seawall.store.models import Case, Exhibit, FileRecord, VideoFrame
+from tests.datafiles import data_path
 from tests.hashsets.conftest import make_rds, write_vics
 
-VPDQ = Path("/work/shared/testdata/vpdq/expected")
+VPDQ = data_path("vpdq", "expected")
 
 
 @pytest.fixture(autouse=True)
@@ -181,10 +181,9 @@ def test_counts_shape_distinct_across_exhibits_and_vpdq(session, tmp_path):
     w.file("EX-2", name="unknown-still")
     w.file("EX-2", name="doc", media="other")  # not media: never counted
     frames = []
-    if (VPDQ / "chair-19-sd-bar.txt").exists():
-        for line in (VPDQ / "chair-19-sd-bar.txt").read_text().split():
-            _, q, h, _ = line.split(",")
-            frames.append((h, int(q)))
+    for line in (VPDQ / "chair-19-sd-bar.txt").read_text().split():
+        _, q, h, _ = line.split(",")
+        frames.append((h, int(q)))
     vid = w.file("EX-1", name="clip", media="video", frames=frames)
     w.file("EX-1", name="unknown-video", media="video")
     session.commit()
@@ -192,11 +191,9 @@ def test_counts_shape_distinct_across_exhibits_and_vpdq(session, tmp_path):
     import_hashset(session, tmp_path / "a.txt", "hashlist", "a", category="A")
     (tmp_path / "b.txt").write_text(f"{digest('benign')}\n")
     import_hashset(session, tmp_path / "b.txt", "hashlist", "b", category="known_benign")
-    if frames:
-        import_hashset(session, VPDQ / "chair-22-sd-sepia-bar.txt", "vpdq", "videos",
-                       category="B")
-        import_hashset(session, VPDQ / "chair-22-with-large-logo-bar.txt", "vpdq", "logo",
-                       category="A")
+    import_hashset(session, VPDQ / "chair-22-sd-sepia-bar.txt", "vpdq", "videos", category="B")
+    import_hashset(session, VPDQ / "chair-22-with-large-logo-bar.txt", "vpdq", "logo",
+                   category="A")
     summary = match_case(session, "OP-1")
     session.commit()
     counts = case_counts(session, "OP-1")

@@ -1,22 +1,16 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from seawall.matching.exact_index import ExactIndex
 from seawall.matching.vpdq import VideoBank, VpdqPolicy, match_percent, unique_frames
-
-VPDQ = Path("/work/shared/testdata/vpdq/expected")
+from tests.datafiles import data_path
 
 
 def load(name):
-    path = VPDQ / name
-    if not path.exists():
-        pytest.skip("shared vPDQ data missing")
     frames = []
-    for line in path.read_text().split():
+    for line in data_path("vpdq", "expected", name).read_text().split():
         _, q, h, _ = line.split(",")
         frames.append((bytes.fromhex(h), int(q)))
     return unique_frames(frames)
@@ -29,7 +23,7 @@ def load(name):
     ("chair-orig-22-sd-bar.txt", "chair-22-sd-sepia-bar.txt", 100.0, 100.0),
 ])
 def test_readme_chair_percentages(query, compared, qpct, cpct):
-    """The figures in shared/testdata/vpdq/README.txt, by brute force and by the index."""
+    """The figures in tests/data/README.md (vPDQ), by brute force and by the index."""
     q, c = load(query), load(compared)
     got = match_percent(q, c)
     assert round(got[0], 1) == round(qpct, 1) and round(got[1], 2) == cpct

@@ -31,7 +31,7 @@ def run(*args: str) -> str:
 def test_scan_matches_sleuthkit(tmp_path: Path, db_url: str, name: str, volume: str, sector_offset):
     source = image(name)
     # Work on a writable copy so that a write, were there one, could not be hidden by the
-    # read-only shared folder; then prove bytes and mtime are unchanged.
+    # read-only data folder; then prove bytes and mtime are unchanged.
     exhibit = tmp_path / Path(name).name
     shutil.copy2(source, exhibit)
     exhibit.chmod(0o644)

@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from seawall.grading import thumbnails
 from seawall.store.db import session_scope
 from seawall.store.models import FileRecord
+from tests.datafiles import data_path
 
 from .conftest import picture
 
@@ -78,12 +79,7 @@ def test_video_strip_of_frames():
 
 def test_video_strip_of_a_damaged_video():
     """Bytes overwritten mid-stream: the strip still shows the frames that decode."""
-    from pathlib import Path
-
-    video = Path(__file__).resolve().parents[3] / "shared/testdata/vpdq/videos"
-    if not (video / "doorknob-hd-no-bar.mp4").exists():
-        pytest.skip("shared vPDQ test data not present")
-    data = bytearray((video / "doorknob-hd-no-bar.mp4").read_bytes())
+    data = bytearray(data_path("vpdq", "videos", "doorknob-hd-no-bar.mp4").read_bytes())
     middle = len(data) // 2
     data[middle:middle + 3000] = bytes((i * 37 + 11) % 256 for i in range(3000))
     assert len(thumbnails._video_frames(bytes(data), 64)) >= 3

@@ -7,7 +7,7 @@ dihedral hashes).
 * Exactness: with ``fast=False`` the hash, quality and the 8 dihedral hashes come from
   ``pdqhash.compute_dihedral`` at full resolution on the same RGB pixels (the
   python-threatexchange / HMA reference; see
-  shared/testdata/pdq/expected/observed_pdqhash_fullres.csv), method "full".
+  tests/data/pdq/expected/observed_pdqhash_fullres.csv), method "full".
 * ``fast=True`` hashes with ``pdq_fast`` (the same PDQ maths with the Jarosz blur+decimate done
   as two matrix products, ~8x faster than pdqhash at 12 MP). It equals pdqhash except where
   float rounding reorders DCT coefficients lying within ~1e-3 of the median (seen only on a
