@@ -29,7 +29,7 @@ derive from built-in exceptions on purpose: readers wrap library calls in ``exce
 ValueError`` / ``except OSError`` (archive members nest streams, hashing decodes through
 Pillow and PyAV), and such a clause must never swallow a Seawall error raised beneath it.  A
 narrow class that callers have always caught as ``ValueError`` keeps that base explicitly
-(only ``ConfigError`` itself is one, see there).
+(only ``ConfigError`` and ``NotFound`` are, see there).
 
 Exceptions that are not Seawall errors on purpose: private control-flow exceptions (names
 starting with ``_``) and ``seawall.evidence.truncation.TruncatedReadError``, which must stay
@@ -56,8 +56,11 @@ class SeawallError(Exception):
         return self.message or self.__class__.__name__
 
 
-class NotFound(SeawallError):
-    """A named thing (case, file, hash set, user, exhibit …) does not exist."""
+class NotFound(SeawallError, LookupError):
+    """A named thing (case, file, hash set, user, exhibit …) does not exist.
+
+    (A ``LookupError`` too, as the case lookups it replaces were; no reader catches that
+    broad base round a library call, unlike ``ValueError`` and ``OSError``.)"""
 
     http_status = 404
 

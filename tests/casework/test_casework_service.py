@@ -12,6 +12,7 @@ from seawall.casework import indicators, service
 from seawall.store.audit import verify
 from seawall.store.db import session_scope
 from seawall.store.models import Case, Exhibit, FileRecord
+from seawall.store.queries import case_by_reference
 from seawall.store.web_models import AuditEntry
 
 PHONE = {"make": "Apple", "model": "iPhone 12", "serial": None,
@@ -59,7 +60,7 @@ def url(empty_db_url):
 
 def test_indicators_from_scans_and_matches(url):
     with session_scope(url) as s:
-        case = service.get_case(s, "OP-CW")
+        case = case_by_reference(s, "OP-CW")
         found = indicators.compute(s, case, results)
         ind = found["indicators"]
         assert found["available"] and found["scheme"] == "uk"
@@ -99,14 +100,14 @@ def test_matching_unavailable_leaves_indicators_unknown(url):
         raise RuntimeError("no index")
 
     with session_scope(url) as s:
-        found = indicators.compute(s, service.get_case(s, "OP-CW"), broken)
+        found = indicators.compute(s, case_by_reference(s, "OP-CW"), broken)
         assert not found["available"] and found["warnings"]
         assert all(i["value"] is None for i in found["indicators"].values())
 
 
 def test_prefill_assessment_reassessment_and_history(url):
     with session_scope(url) as s:
-        case = service.get_case(s, "OP-CW")
+        case = case_by_reference(s, "OP-CW")
         suspect = service.add_suspect(s, case, "S-001", actor="ivan",
                                       date_of_birth="1990-02-03", circumstances="NCA referral")
         service.add_device(s, case, "PHONE-1", actor="ivan", make="Apple", model="iPhone 12",
@@ -166,7 +167,7 @@ def test_prefill_assessment_reassessment_and_history(url):
 
 def test_pathway_decision_needs_reason_to_depart_and_is_audited(url):
     with session_scope(url) as s:
-        case = service.get_case(s, "OP-CW")
+        case = case_by_reference(s, "OP-CW")
         suspect = service.add_suspect(s, case, "S-002", actor="ivan", date_of_birth="1980-01-01")
         service.update_suspect(s, suspect, actor="ivan",
                                facts={"admission": "yes", "consent": "yes",
@@ -214,7 +215,7 @@ def test_pathway_decision_needs_reason_to_depart_and_is_audited(url):
 
 def test_validation_errors(url):
     with session_scope(url) as s:
-        case = service.get_case(s, "OP-CW")
+        case = case_by_reference(s, "OP-CW")
         with pytest.raises(service.CaseworkError, match="date"):
             service.add_suspect(s, case, "S-9", actor="t", date_of_birth="31/12/1990")
         with pytest.raises(service.CaseworkError, match="without '/'"):

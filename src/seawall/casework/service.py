@@ -34,13 +34,6 @@ class CaseworkError(InvalidInput, ValueError):
     """A request that cannot be carried out; the message is safe to show."""
 
 
-def get_case(session: Session, reference: str) -> Case:
-    case = session.scalar(select(Case).where(Case.reference == reference))
-    if case is None:
-        raise CaseworkError(f"no case {reference!r}")
-    return case
-
-
 def details(session: Session, case: Case, create: bool = False) -> CaseDetails | None:
     row = session.scalar(select(CaseDetails).where(CaseDetails.case_id == case.id))
     if row is None and create:

@@ -9,7 +9,9 @@ from pathlib import Path
 import typer
 
 from seawall.cli.common import DbOption, console, fail
+from seawall.errors import NotFound
 from seawall.store.audit import cli_actor
+from seawall.store.queries import case_by_reference
 
 
 def _echo(data) -> None:
@@ -37,7 +39,7 @@ def _run(db: str | None, action):
     try:
         with session_scope(db) as session:
             return action(session, service)
-    except service.CaseworkError as exc:
+    except (service.CaseworkError, NotFound) as exc:
         fail(str(exc))
     except ConfigError as exc:
         fail("invalid configuration:\n" + "\n".join(exc.problems), 2)
@@ -63,7 +65,7 @@ def register(app: typer.Typer) -> None:
     @cw.command("show")
     def show(case: str, db: str | None = DbOption) -> None:
         """Print a case's casework as JSON."""
-        _echo(_run(db, lambda s, svc: svc.case_json(s, svc.get_case(s, case))))
+        _echo(_run(db, lambda s, svc: svc.case_json(s, case_by_reference(s, case))))
 
     @cw.command("triage")
     def triage(db: str | None = DbOption) -> None:
@@ -81,7 +83,7 @@ def register(app: typer.Typer) -> None:
                  db: str | None = DbOption) -> None:
         """Change a case's casework status or summary."""
         changes = _run(db, lambda s, svc: svc.update_case(
-            s, svc.get_case(s, case), actor=cli_actor(), status=status, summary=summary))
+            s, case_by_reference(s, case), actor=cli_actor(), status=status, summary=summary))
         console.print(f"{case}: {', '.join(changes) or 'nothing changed'}")
 
     @cw.command("officer")
@@ -93,7 +95,7 @@ def register(app: typer.Typer) -> None:
         """Record (or remove) an officer working the case."""
         def action(s, svc):
             fn = svc.remove_officer if remove else svc.add_officer
-            return fn(s, svc.get_case(s, case), username, role, actor=cli_actor())
+            return fn(s, case_by_reference(s, case), username, role, actor=cli_actor())
 
         done = _run(db, action)
         console.print(("removed" if remove else "added") if done else "nothing to do")
@@ -104,7 +106,7 @@ def register(app: typer.Typer) -> None:
                     circumstances: str = typer.Option("", "--circumstances"),
                     db: str | None = DbOption) -> None:
         """Add a suspect under a pseudonymous REFERENCE (no names)."""
-        _run(db, lambda s, svc: svc.add_suspect(s, svc.get_case(s, case), reference,
+        _run(db, lambda s, svc: svc.add_suspect(s, case_by_reference(s, case), reference,
                                                 actor=cli_actor(), date_of_birth=dob,
                                                 circumstances=circumstances))
         console.print(f"suspect {reference} added to {case}")
@@ -121,7 +123,7 @@ def register(app: typer.Typer) -> None:
         facts = _facts(fact)
 
         def action(s, svc):
-            c = svc.get_case(s, case)
+            c = case_by_reference(s, case)
             return svc.update_suspect(s, svc.get_suspect(s, c, reference), actor=cli_actor(),
                                       date_of_birth=dob if dob is not None else False,
                                       circumstances=circumstances, facts=facts)
@@ -138,7 +140,7 @@ def register(app: typer.Typer) -> None:
                     db: str | None = DbOption) -> None:
         """Record an offence (kind: possession, making, distribution, production ...)."""
         def action(s, svc):
-            c = svc.get_case(s, case)
+            c = case_by_reference(s, case)
             who = svc.get_suspect(s, c, suspect) if suspect else None
             return svc.add_offence(s, c, kind, actor=cli_actor(), suspect=who,
                                    description=description, legislation=legislation,
@@ -158,7 +160,7 @@ def register(app: typer.Typer) -> None:
                    db: str | None = DbOption) -> None:
         """Record a seized device (its camera make/model/serial find possible production)."""
         def action(s, svc):
-            c = svc.get_case(s, case)
+            c = case_by_reference(s, case)
             who = svc.get_suspect(s, c, suspect) if suspect else None
             svc.add_device(s, c, reference, actor=cli_actor(), description=description,
                            make=make, model=model, serial=serial, exhibit=exhibit,
@@ -175,7 +177,7 @@ def register(app: typer.Typer) -> None:
         def action(s, svc):
             from seawall.casework import indicators as ind
 
-            c = svc.get_case(s, case)
+            c = case_by_reference(s, case)
             if suspect is None:
                 return ind.compute(s, c)
             prepared = svc.prepare(s, c, svc.get_suspect(s, c, suspect), instrument)
@@ -198,7 +200,7 @@ def register(app: typer.Typer) -> None:
         data = _read_json(answers)
 
         def action(s, svc):
-            c = svc.get_case(s, case)
+            c = case_by_reference(s, case)
             who = svc.get_suspect(s, c, suspect)
             given = dict(data)
             if use_prefill:
@@ -213,7 +215,7 @@ def register(app: typer.Typer) -> None:
     def recommend(case: str, suspect: str, db: str | None = DbOption) -> None:
         """Print the pathway recommendation and eligibility checklist (advice only)."""
         def action(s, svc):
-            c = svc.get_case(s, case)
+            c = case_by_reference(s, case)
             return svc.recommendation(s, c, svc.get_suspect(s, c, suspect))
 
         _echo(_run(db, action))
@@ -226,7 +228,7 @@ def register(app: typer.Typer) -> None:
         """Record the pathway decision (urgent_specialist, standard_investigation,
         low_risk_diversion)."""
         def action(s, svc):
-            c = svc.get_case(s, case)
+            c = case_by_reference(s, case)
             return svc.decision_json(svc.decide(s, c, svc.get_suspect(s, c, suspect), pathway,
                                                 actor=cli_actor(), reason=reason))
 
@@ -236,7 +238,7 @@ def register(app: typer.Typer) -> None:
     def history(case: str, suspect: str, db: str | None = DbOption) -> None:
         """Print every assessment and decision for a suspect, oldest first."""
         def action(s, svc):
-            c = svc.get_case(s, case)
+            c = case_by_reference(s, case)
             return svc.history(s, svc.get_suspect(s, c, suspect))
 
         _echo(_run(db, action))

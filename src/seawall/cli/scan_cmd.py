@@ -168,8 +168,9 @@ def files(
     db: str = DbOption,
 ) -> None:
     """List the file records of a case."""
-    from seawall.scan.listing import file_dict, find_case, iter_files
+    from seawall.scan.listing import file_dict, iter_files
     from seawall.store.db import session_scope
+    from seawall.store.queries import find_case
 
     if fmt not in ("tsv", "json"):
         fail("--format must be tsv or json")
@@ -220,7 +221,7 @@ def export(
     except UnknownName as exc:
         fail(str(exc))
     with session_scope(db) as session:
-        from seawall.scan.listing import find_case
+        from seawall.store.queries import find_case
 
         if find_case(session, case) is None:
             fail(f"no case {case!r}")

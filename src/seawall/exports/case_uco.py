@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 from seawall import __version__
 from seawall.exports.registry import EXPORTERS
 from seawall.scan.listing import iter_files
-from seawall.store.models import Case, Exhibit
+from seawall.store.models import Exhibit
+from seawall.store.queries import case_by_reference
 
 CONTEXT = {
     "kb": "urn:seawall:kb:",
@@ -93,7 +94,7 @@ def _file_node(node_id: str, name: str, path: str | None, size: int | None,
 @EXPORTERS.named("case")
 def export_case(session: Session, case_reference: str, out: Path, **_options) -> int:
     """Write the case as CASE/UCO JSON-LD; returns the number of file objects."""
-    case = session.scalar(select(Case).where(Case.reference == case_reference))
+    case = case_by_reference(session, case_reference)
     exhibits = session.scalars(select(Exhibit).where(Exhibit.case_id == case.id)
                                .order_by(Exhibit.reference)).all()
     tool_id = _id("Tool", "seawall", __version__)

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from seawall import __version__
 from seawall.exports.registry import EXPORTERS
 from seawall.scan.listing import iter_files
-from seawall.store.models import Case, Exhibit, FileRecord
+from seawall.store.models import Exhibit, FileRecord
+from seawall.store.queries import case_by_reference
 
 DFXML_NS = "http://www.forensicswiki.org/wiki/Category:Digital_Forensics_XML"
 SEAWALL_NS = "https://github.com/seawall-forensics/seawall/ns/dfxml/1.0"
@@ -127,8 +128,9 @@ def export_dfxml(session: Session, case_reference: str, out: Path, dialect: str 
                  f"      <username>{_text(getpass.getuser())}</username>\n"
                  f"      <start_time>{datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
                  "</start_time>\n    </execution_environment>\n  </creator>\n")
-        exhibits = session.scalars(select(Exhibit).join(Case).where(
-            Case.reference == case_reference).order_by(Exhibit.reference)).all()
+        case = case_by_reference(session, case_reference)
+        exhibits = session.scalars(select(Exhibit).where(Exhibit.case_id == case.id)
+                                   .order_by(Exhibit.reference)).all()
         fh.write("  <source>\n")
         for exhibit in exhibits:
             for name in exhibit.identity.get("paths", []):

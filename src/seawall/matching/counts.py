@@ -30,8 +30,9 @@ from sqlalchemy.orm import Session
 
 from seawall.hashsets.scheme import KNOWN_BENIGN, UNKNOWN
 from seawall.matching import policy
-from seawall.matching.service import _case, file_results
+from seawall.matching.service import file_results
 from seawall.store.models import Exhibit, FileRecord
+from seawall.store.queries import case_by_reference
 
 MOTION = {"image": "still", "video": "moving"}
 
@@ -43,7 +44,7 @@ def _empty(columns: list[str]) -> dict[str, dict[str, int]]:
 def case_counts(session: Session, case_reference: str,
                 local_grades: Mapping[int, str] | policy.LocalGradeProvider | None = None
                 ) -> dict:
-    case = _case(session, case_reference)
+    case = case_by_reference(session, case_reference)
     scheme = policy.scheme_for(case.scheme) or policy.scheme_for("uk")
     columns = [*scheme.names, KNOWN_BENIGN, UNKNOWN]
     rank = {c: i for i, c in enumerate(columns)}  # lower = more severe

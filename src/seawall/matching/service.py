@@ -31,6 +31,7 @@ from seawall.matching.pdq_index import BRUTE_FORCE_BELOW, DEFAULT_RADIUS, PdqInd
 from seawall.matching.vpdq import VideoBank, VpdqPolicy, parse_payload, unique_frames
 from seawall.store.hashset_models import HashEntry, HashMatch, HashSet, HashSetVersion
 from seawall.store.models import Case, Exhibit, FileRecord, VideoFrame, utcnow
+from seawall.store.queries import case_by_reference
 
 log = logging.getLogger(__name__)
 EXACT_KINDS = ("md5", "sha1", "sha256")
@@ -68,13 +69,6 @@ def _current_versions(session: Session) -> list[tuple[HashSet, HashSetVersion]]:
     return [(s, v) for s, v in rows]
 
 
-def _case(session: Session, case_reference: str) -> Case:
-    case = session.scalar(select(Case).where(Case.reference == case_reference))
-    if case is None:
-        raise LookupError(f"no case {case_reference!r}")
-    return case
-
-
 def match_case(session: Session, case_reference: str, *, radius: int = DEFAULT_RADIUS,
                vpdq_policy: VpdqPolicy | None = None,
                progress: Callable[[str, int, int], None] | None = None,
@@ -85,7 +79,7 @@ def match_case(session: Session, case_reference: str, *, radius: int = DEFAULT_R
     each memory-mapping the version's saved index once (see seawall.matching.distributed).
 
     Returns a summary: files examined, matches by kind, files matched, versions used."""
-    case = _case(session, case_reference)
+    case = case_by_reference(session, case_reference)
     vpdq_policy = vpdq_policy or VpdqPolicy()
     versions = _current_versions(session)
     file_ids = select(FileRecord.id).join(Exhibit).where(Exhibit.case_id == case.id)

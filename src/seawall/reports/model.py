@@ -28,6 +28,7 @@ from seawall.matching import policy
 from seawall.matching.service import EXACT_KINDS, MIN_PDQ_QUALITY, file_results
 from seawall.store.hashset_models import HashMatch, HashSet, HashSetVersion
 from seawall.store.models import Case, Exhibit, FileRecord
+from seawall.store.queries import case_by_reference
 
 REPORT_FORMAT_VERSION = 1
 MOTION = counts_mod.MOTION  # media_class -> "still" | "moving"
@@ -219,9 +220,7 @@ def build_report(session: Session, case_reference: str, as_of: str | datetime | 
                  ) -> dict:
     """Everything a report prints, as a JSON-ready dict (see the module docstring)."""
     generated = parse_as_of(as_of)
-    case = session.scalar(select(Case).where(Case.reference == case_reference))
-    if case is None:
-        raise ReportError(f"no case {case_reference!r}")
+    case = case_by_reference(session, case_reference)
     scheme = policy.scheme_for(case.scheme) or policy.scheme_for("uk")
     counts = counts_mod.case_counts(session, case_reference)
     columns = list(counts["total"])

@@ -10,10 +10,6 @@ from sqlalchemy.orm import Session
 from seawall.store.models import Case, Exhibit, FileRecord
 
 
-def find_case(session: Session, reference: str) -> Case | None:
-    return session.scalar(select(Case).where(Case.reference == reference))
-
-
 def iter_files(session: Session, case_reference: str,
                batch: int = 2000) -> Iterator[tuple[Exhibit, FileRecord]]:
     """Every file record of a case, exhibit by exhibit, in a stable order."""

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from seawall.errors import AccessDenied
 from seawall.store.models import Case, Exhibit, FileRecord
+from seawall.store.queries import find_case
 from seawall.store.web_models import CaseAssignment, User, WebSession
 from seawall.web import auth
 from seawall.web.config import WebSettings
@@ -175,7 +176,7 @@ class CaseAccess:
 def case_access(case_ref: str, user: User = Depends(current_user),
                 db: Session = Depends(get_db)) -> CaseAccess:
     """The single per-case authorisation check; every route under /cases/{case_ref} uses it."""
-    case = db.scalar(select(Case).where(Case.reference == case_ref))
+    case = find_case(db, case_ref)
     if case is None:
         if user.is_admin:
             raise HTTPException(404, "No such case.")
