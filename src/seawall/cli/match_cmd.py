@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack
 
 import typer
 from rich.console import Console
@@ -11,6 +12,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from seawall.cli.common import CaseOption, DbOption, audit_cli, console, fail
+from seawall.cluster import cluster_client
+from seawall.errors import Unavailable
 
 
 def match(
@@ -31,12 +34,14 @@ def match(
 
     if not 0 <= radius <= 255:
         fail("--radius must be between 0 and 255")
-    client = None
-    if cluster:
-        from distributed import Client
-
-        client = Client(cluster, set_as_default=False)
-    with session_scope(db) as session:
+    with ExitStack() as stack:
+        client = None
+        if cluster:
+            try:
+                client = stack.enter_context(cluster_client(cluster))
+            except Unavailable as exc:
+                fail(str(exc))
+        session = stack.enter_context(session_scope(db))
         if not service.has_hashsets(session):
             fail("no hash sets imported (seawall hashset import …)")
         try:
@@ -48,9 +53,6 @@ def match(
                     client=client)
         except LookupError as exc:
             fail(str(exc))
-        finally:
-            if client is not None:
-                client.close()
     audit_cli(db, "case.match", case=case, details={
         "radius": radius, "files": summary["files"], "files_matched": summary["files_matched"],
         "sets": [f"{s['set']} v{s['version']}" for s in summary["sets"]]})

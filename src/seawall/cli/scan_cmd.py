@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import typer
@@ -21,6 +22,8 @@ from rich.progress import (
 from rich.table import Table
 
 from seawall.cli.common import CaseOption, DbOption, audit_cli, console, fail
+from seawall.cluster import cluster_client
+from seawall.errors import Unavailable
 
 
 class RichProgress:
@@ -112,20 +115,28 @@ def scan(
         if not p.exists() and not p.is_symlink():
             fail(f"{p}: no such file or folder")
     options = WorkerOptions(fast_pdq=not full_pdq, expand_archives=not no_archives)
-    audit_cli(db, "scan.start", case=case, target=exhibit_id,
-              details={"paths": [str(p.absolute()) for p in exhibit]})
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
-                  console=console, transient=False) as progress:
-        try:
-            summary = scan_exhibit([str(p) for p in exhibit], case, exhibit_reference=exhibit_id,
-                                   db_url=db, workers=workers or None, options=options,
-                                   snapshots=snapshots, verify=verify,
-                                   progress=RichProgress(progress),
-                                   batch_files=max(1, batch_size), cluster=cluster,
-                                   commit_records=max(1, commit_every))
-        except (EvidenceError, ValueError) as exc:
-            fail(str(exc))
+    with ExitStack() as stack:
+        client = None
+        if cluster:
+            try:  # before anything is recorded: an unreachable cluster changes nothing
+                client = stack.enter_context(cluster_client(cluster))
+            except Unavailable as exc:
+                fail(str(exc))
+        audit_cli(db, "scan.start", case=case, target=exhibit_id,
+                  details={"paths": [str(p.absolute()) for p in exhibit]})
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
+                      console=console, transient=False) as progress:
+            try:
+                summary = scan_exhibit([str(p) for p in exhibit], case,
+                                       exhibit_reference=exhibit_id, db_url=db,
+                                       workers=workers or None, options=options,
+                                       snapshots=snapshots, verify=verify,
+                                       progress=RichProgress(progress),
+                                       batch_files=max(1, batch_size), dask_client=client,
+                                       commit_records=max(1, commit_every))
+            except (EvidenceError, ValueError) as exc:
+                fail(str(exc))
     audit_cli(db, "scan.finish", case=case, target=summary.exhibit, details={
         "files_scanned": summary.files_scanned, "records_written": summary.records_written,
         "files_with_errors": summary.errors, "exhibit_errors": summary.exhibit_errors})

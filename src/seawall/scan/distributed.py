@@ -16,21 +16,20 @@ from seawall.evidence.base import FileEntry
 from seawall.scan.worker import EntryResult, WorkerOptions, process_batch, release_sources
 
 
-def run_on_cluster(address: str, paths: list[str], kind: str, batches: Iterator[list[FileEntry]],
+def run_on_cluster(client, paths: list[str], kind: str, batches: Iterator[list[FileEntry]],
                    options: WorkerOptions, consume: Callable[[list[EntryResult]], None],
-                   max_in_flight: int | None = None, client=None) -> None:
-    """Submit batches to the cluster at ``address`` (or an existing ``client``), keeping a
-    bounded number in flight, and hand each result to ``consume`` as it completes."""
-    from distributed import Client, as_completed
+                   max_in_flight: int | None = None) -> None:
+    """Submit batches to the cluster of ``client``, keeping a bounded number in flight, and
+    hand each result to ``consume`` as it completes."""
+    from distributed import as_completed
 
-    own_client = client is None
-    if own_client:
-        client = Client(address, set_as_default=False)
     try:
         if max_in_flight is None:
             threads = sum(client.nthreads().values()) or 1
             max_in_flight = threads * 3
-        pending = as_completed()
+        # The client is not Dask's default (seawall.cluster): name its event loop, or
+        # as_completed looks for a default client and fails with "No clients found".
+        pending = as_completed(loop=client.loop)
         in_flight = 0
         exhausted = False
 
@@ -60,5 +59,3 @@ def run_on_cluster(address: str, paths: list[str], kind: str, batches: Iterator[
             client.run(release_sources, tuple(paths), kind)
         except Exception:  # noqa: BLE001 - a lost worker has nothing left to release
             pass
-        if own_client:
-            client.close()

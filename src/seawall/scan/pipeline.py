@@ -271,10 +271,11 @@ def scan_exhibit(
     commit_records: int = 5000,
     commit_seconds: float = 2.0,
     stop_after: Callable[[int], bool] | None = None,
-    cluster: str | None = None,
     dask_client=None,
 ) -> ScanSummary:
-    """Scan the exhibit made of ``paths`` into the database; resume if already started."""
+    """Scan the exhibit made of ``paths`` into the database; resume if already started.
+
+    With a ``dask_client`` (see seawall.cluster), files are hashed by the cluster's workers."""
     paths = [os.path.abspath(p) for p in paths]
     progress = progress or NoProgress()
     workers = workers or max(1, os.cpu_count() or 1)
@@ -345,11 +346,10 @@ def scan_exhibit(
         writer = _Writer(session, exhibit.id, commit_records, commit_seconds)
         consume = _consumer(writer, progress, summary, stop_after)
         try:
-            if cluster or dask_client is not None:
+            if dask_client is not None:
                 from seawall.scan.distributed import run_on_cluster
 
-                run_on_cluster(cluster, paths, source_cls.NAME, batches, options, consume,
-                               client=dask_client)
+                run_on_cluster(dask_client, paths, source_cls.NAME, batches, options, consume)
             else:
                 _run_local(paths, source_cls.NAME, batches, options, workers, consume)
         finally:
