@@ -32,7 +32,7 @@ ACTIONS = (
     "login.success", "login.failure", "login.locked", "login.rate_limited", "logout",
     "case.view", "files.view", "media.view", "media.reveal", "grade", "grade.undo",
     "grade.resolve", "export", "admin.user.add", "admin.user.update", "admin.case.add",
-    "admin.case.assign", "admin.case.unassign", "audit.view",
+    "admin.case.assign", "admin.case.unassign", "audit.view", "access.denied",
 )
 
 

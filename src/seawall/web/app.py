@@ -19,10 +19,12 @@ from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount
 
 from seawall.errors import ConfigError
+from seawall.store import audit
 from seawall.store.db import get_engine
 from seawall.web import deps
 from seawall.web.config import WebSettings
@@ -108,6 +110,19 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") and "hx-request" not in request.headers
 
 
+def _audit_refusal(sessionmaker, request: Request, username: str) -> None:
+    # Its own transaction: the request's was rolled back with the refusal.
+    route = request.scope.get("route")
+    case = request.path_params.get("case_ref")
+    with sessionmaker() as session:
+        audit.record(session, username, "access.denied",
+                     case=case[:200] if isinstance(case, str) else None,
+                     target=request.url.path[:500],
+                     details={"method": request.method,
+                              "route": getattr(route, "path", None)})
+        session.commit()
+
+
 def create_app(db_url: str | None = None, *, secure_cookies: bool = False,
                settings: WebSettings | None = None, media_reader=None) -> FastAPI:
     """Build the web app for the database at ``db_url`` (default: SEAWALL_DB or seawall.db).
@@ -143,6 +158,17 @@ def create_app(db_url: str | None = None, *, secure_cookies: bool = False,
             headers.setdefault("Pragma", "no-cache")
         if settings.secure_cookies:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    @app.middleware("http")
+    async def audit_refusals(request: Request, call_next):
+        """Every refusal of a logged-in user (not assigned to the case, wrong role, bad CSRF
+        token) is an audit entry, whichever check refused: probing leaves a trace."""
+        response = await call_next(request)
+        user = getattr(request.state, "user", None)
+        if response.status_code == 403 and user is not None:
+            await run_in_threadpool(_audit_refusal, app.state.sessionmaker, request,
+                                    user.username)
         return response
 
     @app.exception_handler(deps.LoginRequired)
