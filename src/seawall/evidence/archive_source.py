@@ -24,12 +24,11 @@ from typing import BinaryIO
 
 from seawall.evidence._common import display_name, make_key, utc_from_posix
 from seawall.evidence.base import EvidenceError, FileEntry
+from seawall.signatures import archive_kind
 
 GIB = 1 << 30
 MIB = 1 << 20
 _CHUNK = 1 << 20
-_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
-_7Z_MAGIC = b"7z\xbc\xaf\x27\x1c"
 _MAX_SPOOL = 64 * MIB  # non-seekable zip/7z streams are held in memory up to this size
 
 
@@ -62,29 +61,7 @@ class ExpansionBudget:
 
 def detect_archive(head: bytes) -> str | None:
     """"zip", "tar", "gzip" or "7z" from the first bytes (give at least 512), else None."""
-    if head.startswith(_ZIP_MAGICS):
-        return "zip"
-    if head.startswith(_7Z_MAGIC):
-        return "7z"
-    if head.startswith(b"\x1f\x8b"):
-        return "gzip"
-    if len(head) >= 262 and head[257:262] == b"ustar":
-        return "tar"
-    if len(head) >= 512 and _is_v7_tar_header(head[:512]):
-        return "tar"
-    return None
-
-
-def _is_v7_tar_header(block: bytes) -> bool:
-    """Pre-POSIX tar has no magic: accept a header whose checksum field is right."""
-    if not block[0] or block[0:1] == b"\0" or not any(block[148:156]):
-        return False
-    try:
-        stored = int(block[148:156].replace(b"\0", b" ").strip() or b"-1", 8)
-    except ValueError:
-        return False
-    computed = sum(block[:148]) + 8 * 32 + sum(block[156:512])
-    return stored == computed and block[156:157] in b"01234567\0"
+    return archive_kind(head)
 
 
 class _LimitedStream(io.RawIOBase):
