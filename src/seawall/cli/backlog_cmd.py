@@ -188,7 +188,9 @@ def simulate(
                                           help="Share of exhibits cleared by automated "
                                                "triage (0..1)."),
     days: int | None = typer.Option(None, "--days", help="Horizon in days."),
-    replications: int | None = typer.Option(None, "--replications"),
+    replications: int | None = typer.Option(None, "--replications",
+                                            help="Runs to pool (default 30); tables show "
+                                                 "the 10th-90th percentile across them."),
     seed: int | None = typer.Option(None, "--seed"),
     charts: Path | None = typer.Option(None, "--charts", file_okay=False,
                                        help="Write SVG charts into this folder."),
@@ -221,22 +223,40 @@ def simulate(
         print_json(data)
         return
     base, scen = data["baseline"], data["scenario"]
+
+    def ranged(result: dict, key: str) -> str:
+        low, high = result["ranges"][key]
+        return f"{result[key]} ({low}–{high})"
+
+    def cleared(result: dict) -> str:
+        c = result["initial_backlog_cleared"]
+        return (f"{c['median_date'] or 'beyond horizon'} ({c['p10_date'] or 'beyond'}–"
+                f"{c['p90_date'] or 'beyond horizon'})")
+
     table = Table(title=f"What-if over {scen['horizon_days']} days, {scen['replications']} "
-                        f"replication(s): baseline vs scenario")
+                        f"runs: mean (10th–90th percentile across runs)")
     table.add_column("measure")
     table.add_column("baseline", justify="right")
     table.add_column("scenario", justify="right")
     table.add_row("examiners", str(base["examiners"]), str(scen["examiners"]))
-    for key in ("backlog_start", "backlog_peak", "backlog_end", "started", "still_waiting",
-                "initial_backlog_cleared_day"):
-        table.add_row(key.replace("_", " "), str(base[key]), str(scen[key]))
+    table.add_row("backlog start", str(base["backlog_start"]), str(scen["backlog_start"]))
+    for key in ("backlog_peak", "backlog_end", "started", "still_waiting"):
+        table.add_row(key.replace("_", " "), ranged(base, key), ranged(scen, key))
+    table.add_row("today's backlog all started (median date)", cleared(base), cleared(scen))
     for band in cfg.band_order:
         b, s = base["bands"][band], scen["bands"][band]
         label = cfg.bands[band].label
-        table.add_row(f"{label}: breaches", str(b["breaches"]), str(s["breaches"]))
+        table.add_row(f"{label}: breaches",
+                      f"{b['breaches']} ({b['breaches_range'][0]}–{b['breaches_range'][1]})",
+                      f"{s['breaches']} ({s['breaches_range'][0]}–{s['breaches_range'][1]})")
         table.add_row(f"{label}: median / p90 wait d",
                       f"{b['median_wait_days']} / {b['p90_wait_days']}",
                       f"{s['median_wait_days']} / {s['p90_wait_days']}")
+    for band in cfg.band_order:
+        b, s = (r["by_origin"]["new_arrivals"][band] for r in (base, scen))
+        table.add_row(f"{cfg.bands[band].label}, new arrivals: late / median wait d",
+                      f"{b['breaches']} of {b['exhibits']} / {b['median_wait_days']}",
+                      f"{s['breaches']} of {s['exhibits']} / {s['median_wait_days']}")
     print_table(table)
     if charts:
         console.print(f"charts written to {charts}")

@@ -137,10 +137,13 @@ class SimulationReport:
         results = {"baseline": self.baseline, "scenario": self.scenario}
         labels = {k: b.label for k, b in cfg.bands.items()}
         deadlines = {k: b.deadline_days for k, b in cfg.bands.items()}
+        note = (f"baseline: {self.baseline.describe()}; "
+                f"scenario: {self.scenario.describe()}")
         return {
-            "backlog": charts.backlog_over_time(results),
-            "waiting": charts.waiting_by_band(results, cfg.band_order, labels, deadlines),
-            "breaches": charts.breaches_by_band(results, cfg.band_order, labels),
+            "backlog": charts.backlog_over_time(results, note=note),
+            "waiting": charts.waiting_by_band(results, cfg.band_order, labels, deadlines,
+                                              note=note),
+            "breaches": charts.breaches_by_band(results, cfg.band_order, labels, note=note),
         }
 
 

@@ -38,26 +38,35 @@ def data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def backlog_over_time(results: dict, title: str = "Open exhibits over time") -> str:
-    """Lines of open-exhibit counts per day, one per named simulation result."""
+def backlog_over_time(results: dict, title: str = "Open exhibits over time",
+                      note: str = "") -> str:
+    """Open-exhibit counts per day, one line (mean) and one shaded 10th-90th percentile band
+    across runs per named simulation result; ``note`` states scenario and runs."""
     fig = _figure()
     with matplotlib.rc_context(RC):
         ax = fig.add_subplot()
         styles = ["--", "-", ":", "-."]
         for i, (name, res) in enumerate(results.items()):
-            ax.plot(res.days, res.backlog, styles[i % 4], label=name, linewidth=1.6)
+            line, = ax.plot(res.days, res.backlog, styles[i % 4], label=f"{name} (mean)",
+                            linewidth=1.6)
+            if len(res.runs) > 1:
+                ax.fill_between(res.days, res.backlog_percentile(10),
+                                res.backlog_percentile(90), color=line.get_color(),
+                                alpha=0.18, linewidth=0,
+                                label=f"{name}: 10th–90th percentile")
         ax.set_xlabel("days from today")
         ax.set_ylabel("open exhibits")
-        ax.set_title(title)
+        ax.set_title(title + (f"\n{note}" if note else ""))
         ax.set_ylim(bottom=0)
         ax.legend(frameon=False)
     return _svg(fig)
 
 
 def waiting_by_band(results: dict, bands: list[str], labels: dict[str, str],
-                    deadlines: dict[str, int]) -> str:
-    """Box plots of waiting days (receipt to start) per band, per result."""
-    fig = _figure()
+                    deadlines: dict[str, int], note: str = "") -> str:
+    """Box plots of waiting days (receipt to start) per band, per result; whiskers reach the
+    10th and 90th percentiles, so the tail a manager must see is not hidden."""
+    fig = _figure(height=3.6)
     with matplotlib.rc_context(RC):
         ax = fig.add_subplot()
         n = max(1, len(results))
@@ -66,36 +75,52 @@ def waiting_by_band(results: dict, bands: list[str], labels: dict[str, str],
             data = [res.waits.get(b) or [0.0] for b in bands]
             pos = [j + (i - (n - 1) / 2) * width for j in range(len(bands))]
             bp = ax.boxplot(data, positions=pos, widths=width * 0.9, patch_artist=True,
-                            showfliers=False, manage_ticks=False)
+                            showfliers=False, manage_ticks=False, whis=(10, 90))
             for patch, b in zip(bp["boxes"], bands, strict=True):
                 patch.set_facecolor(BAND_COLOURS.get(b, "#667085"))
                 patch.set_alpha(0.35 if i == 0 and n > 1 else 0.85)
         for j, b in enumerate(bands):
             ax.hlines(deadlines[b], j - 0.45, j + 0.45, colors="#b42318", linestyles=":")
         ax.set_xticks(range(len(bands)), [labels[b] for b in bands])
-        ax.set_ylabel("days waiting")
+        # Symmetric log: very-high waits of a day or two stay readable beside low-band
+        # waits of months.
+        ax.set_yscale("symlog", linthresh=1.0)
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel("days waiting (log scale)")
         names = list(results)
-        ax.set_title("Waiting time per band" + (f" ({' vs '.join(names)}; dotted: deadline)"
-                                                if n > 1 else " (dotted: deadline)"))
+        ax.set_title("Waiting time per band" + (f" ({' vs '.join(names)})" if n > 1 else "")
+                     + "\nbox: quartiles, whiskers: 10th–90th percentile, dotted: deadline"
+                     + (f"\n{note}" if note else ""))
     return _svg(fig)
 
 
-def breaches_by_band(results: dict, bands: list[str], labels: dict[str, str]) -> str:
-    """Grouped bars: deadline breaches per band for each result."""
-    fig = _figure(height=2.8)
+def breaches_by_band(results: dict, bands: list[str], labels: dict[str, str],
+                     note: str = "") -> str:
+    """Grouped bars: mean deadline breaches per band for each result, with the 10th-90th
+    percentile across runs as error bars."""
+    fig = _figure(height=3.0)
     with matplotlib.rc_context(RC):
         ax = fig.add_subplot()
         n = max(1, len(results))
         width = 0.8 / n
         for i, (name, res) in enumerate(results.items()):
             pos = [j + (i - (n - 1) / 2) * width for j in range(len(bands))]
-            ax.bar(pos, [res.breaches.get(b, 0.0) for b in bands], width, label=name,
+            means = [res.breaches.get(b, 0.0) for b in bands]
+            ax.bar(pos, means, width, label=name,
                    color=[BAND_COLOURS.get(b, "#667085") for b in bands],
                    alpha=0.4 if i == 0 and n > 1 else 0.9, edgecolor="#1d2430")
+            if len(res.runs) > 1:
+                low, high = zip(*(res.breach_range(b) for b in bands), strict=True)
+                ax.errorbar(pos, means, yerr=[[max(0.0, m - lo) for m, lo in zip(
+                    means, low, strict=True)], [max(0.0, hi - m) for m, hi in zip(
+                    means, high, strict=True)]], fmt="none", ecolor="#1d2430", capsize=3,
+                    linewidth=1)
         ax.set_xticks(range(len(bands)), [labels[b] for b in bands])
-        ax.set_ylabel("breaches")
+        ax.set_ylabel("breaches (mean of runs)")
+        ax.set_ylim(bottom=0)
         ax.set_title("Deadline breaches per band" + (f" ({' vs '.join(results)})"
-                                                     if n > 1 else ""))
+                                                     if n > 1 else "")
+                     + "; bars: 10th–90th percentile" + (f"\n{note}" if note else ""))
     return _svg(fig)
 
 
