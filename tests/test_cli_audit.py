@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from seawall.cli.app import app
 from seawall.store.audit import cli_actor, verify
+from seawall.store.audit_models import AuditEntry
 from seawall.store.db import session_scope
-from seawall.store.web_models import AuditEntry
 from tests.conftest import picture_bytes
 
 runner = CliRunner()

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from seawall.casework import indicators, service
 from seawall.store.audit import verify
+from seawall.store.audit_models import AuditEntry
 from seawall.store.db import session_scope
 from seawall.store.models import Case, Exhibit, FileRecord
 from seawall.store.queries import case_by_reference
-from seawall.store.web_models import AuditEntry
 
 PHONE = {"make": "Apple", "model": "iPhone 12", "serial": None,
          "datetime_original": "2023:06:01 12:00:00"}

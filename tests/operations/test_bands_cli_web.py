@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 from seawall.cli.app import app as cli_app
 from seawall.operations import backlog, reports
 from seawall.operations.bands import normalise_band
+from seawall.store.audit_models import AuditEntry
 from seawall.store.db import session_scope
 from seawall.store.models import Case
 from seawall.store.operations_models import BacklogItem
-from seawall.store.web_models import AuditEntry
 
 from .conftest import AS_OF
 

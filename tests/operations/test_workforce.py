@@ -126,8 +126,9 @@ def test_new_case_needs_every_task(db_url, cfgs):
 
 
 def test_exposure_is_read_from_grading_counters(db_url, cfgs):
+    from seawall.store.accounts_models import User
+    from seawall.store.grading_models import ExposureDay
     from seawall.store.operations_models import Staff
-    from seawall.store.web_models import ExposureDay, User
 
     _bcfg, wcfg = cfgs
     with session_scope(db_url) as s:

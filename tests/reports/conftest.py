@@ -63,7 +63,7 @@ def _md5(path: Path) -> str:
 
 
 def grade_local(db_url: str, rel_path: str, category: str) -> None:
-    from seawall.store.web_models import FinalGrade
+    from seawall.store.grading_models import FinalGrade
 
     with session_scope(db_url) as s:
         case = s.scalar(select(Case).where(Case.reference == CASE))

@@ -13,18 +13,19 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
+from seawall.accounts import users
+from seawall.accounts.assignments import add_case, assign
+from seawall.accounts.users import create_user
 from seawall.grading import service
 from seawall.store.db import dispose_engine, session_scope
 from seawall.store.models import Case, Exhibit, FileRecord
-from seawall.web import auth, create_app
-from seawall.web.assignments import add_case, assign
-from seawall.web.auth import create_user
+from seawall.web import create_app
 from seawall.web.config import WebSettings
 from tests.conftest import create_pg_database, drop_pg_database, test_backend
 
 # Cheaper argon2 parameters keep the suite fast; production uses argon2-cffi's defaults.
-auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-auth._DUMMY_HASH = auth._hasher.hash("seawall-dummy-password")
+users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+users._DUMMY_HASH = users._hasher.hash("seawall-dummy-password")
 
 PASSWORD = "correct horse battery"
 CASE1, CASE2 = "OP-ALPHA-1", "OP-BRAVO-2"

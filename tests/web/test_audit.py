@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select, text
 
 from seawall.store import audit
+from seawall.store.audit_models import AuditEntry
 from seawall.store.db import session_scope
-from seawall.store.web_models import AuditEntry
 
 
 @pytest.fixture
@@ -138,7 +138,7 @@ def test_anchor_detects_a_consistently_rewritten_chain(log_url, tmp_path):
     from typer.testing import CliRunner
 
     from seawall.cli.app import app
-    from seawall.store.web_models import AuditHead
+    from seawall.store.audit_models import AuditHead
 
     runner = CliRunner()
     anchors = tmp_path / "anchors.txt"

@@ -8,8 +8,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from seawall.store import audit
+from seawall.store.accounts_models import User
+from seawall.store.audit_models import AuditEntry
 from seawall.store.db import session_scope
-from seawall.store.web_models import AuditEntry, User, WebSession
+from seawall.store.web_models import WebSession
 
 from .conftest import PASSWORD, csrf_of, login
 
@@ -156,7 +158,7 @@ def test_security_headers(client):
 def test_password_policy_and_roles(db_url):
     import pytest
 
-    from seawall.web.auth import create_user
+    from seawall.accounts.users import create_user
 
     with session_scope(db_url) as s:
         with pytest.raises(ValueError):

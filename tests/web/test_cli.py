@@ -9,8 +9,9 @@ import typer
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
+from seawall.store.accounts_models import CaseAssignment, User
+from seawall.store.audit_models import AuditEntry
 from seawall.store.db import session_scope
-from seawall.store.web_models import AuditEntry, CaseAssignment, User
 
 MODULES = ["seawall.cli.web_cmd", "seawall.cli.user_cmd", "seawall.cli.case_cmd",
            "seawall.cli.audit_cmd"]

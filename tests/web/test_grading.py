@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from seawall.grading import service
+from seawall.store.accounts_models import User
+from seawall.store.audit_models import AuditEntry
 from seawall.store.db import session_scope
+from seawall.store.grading_models import FinalGrade
 from seawall.store.models import Case
-from seawall.store.web_models import AuditEntry, FinalGrade, User
 from seawall.web.config import WebSettings
 
 from .conftest import CASE1

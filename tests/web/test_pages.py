@@ -7,8 +7,9 @@ import io
 from PIL import Image
 from sqlalchemy import select
 
+from seawall.store.accounts_models import User
+from seawall.store.audit_models import AuditEntry
 from seawall.store.db import session_scope
-from seawall.store.web_models import AuditEntry, User
 
 from .conftest import CASE1, CASE2, PASSWORD
 

@@ -9,9 +9,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from seawall.store.accounts_models import User
 from seawall.store.db import session_scope
+from seawall.store.grading_models import ExposureDay
 from seawall.store.models import utcnow
-from seawall.store.web_models import ExposureDay, User
 from tests.browser import chromium_page, login, needs_chromium, server  # noqa: F401
 
 from .conftest import CASE1, CASE2

@@ -13,8 +13,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(cases, name="case")
 
     def _run(db: str | None, action, message: str) -> None:
+        from seawall.accounts.assignments import AssignmentError
         from seawall.store.db import session_scope
-        from seawall.web.assignments import AssignmentError
 
         try:
             with session_scope(db) as session:
@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
             scheme: str = typer.Option("uk", "--scheme", help="Grading scheme: uk or us."),
             db: str | None = DbOption) -> None:
         """Create a case."""
-        from seawall.web.assignments import add_case
+        from seawall.accounts.assignments import add_case
 
         _run(db, lambda s: add_case(s, reference, scheme, actor=cli_actor()),
              f"case {reference} added ({scheme})")
@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
     def assign(case: str = typer.Argument(...), user: str = typer.Argument(...),
                db: str | None = DbOption) -> None:
         """Let USER see CASE."""
-        from seawall.web.assignments import assign as do_assign
+        from seawall.accounts.assignments import assign as do_assign
 
         _run(db, lambda s: do_assign(s, case, user, actor=cli_actor()),
              f"{user} assigned to {case}")
@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
     def unassign(case: str = typer.Argument(...), user: str = typer.Argument(...),
                  db: str | None = DbOption) -> None:
         """Stop USER seeing CASE."""
-        from seawall.web.assignments import unassign as do_unassign
+        from seawall.accounts.assignments import unassign as do_unassign
 
         _run(db, lambda s: do_unassign(s, case, user, actor=cli_actor()),
              f"{user} unassigned from {case}")

@@ -94,17 +94,14 @@ def demo(out: Path = typer.Option(Path("demo-out"), "--out", help="Output folder
                       "a grader 'demo-grader' shares that password")
 
 
-def _demo_users(out: Path, db_url: str) -> tuple[str, Path] | None:
+def _demo_users(out: Path, db_url: str) -> tuple[str, Path]:
     """A supervisor and a grader assigned to the demo case, with a fresh random password
     written to a 0600 file (never a fixed demo password that could leak into production)."""
-    try:
-        from seawall.web.assignments import assign
-        from seawall.web.auth import create_user
-    except ImportError:
-        return None
     import os
     import secrets
 
+    from seawall.accounts.assignments import assign
+    from seawall.accounts.users import create_user
     from seawall.store import audit
     from seawall.store.db import session_scope
 

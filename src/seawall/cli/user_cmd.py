@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from seawall.accounts.roles import ROLES
 from seawall.cli.common import DbOption, console, fail
 from seawall.store.audit import cli_actor
 
@@ -18,16 +19,16 @@ def register(app: typer.Typer) -> None:
     def add(
         name: str = typer.Argument(..., help="User name."),
         role: str = typer.Option(..., "--role",
-                                 help="admin|supervisor|examiner|grader|investigator"),
+                                 help="|".join(ROLES)),
         password_file: Path | None = typer.Option(
             None, "--password-file", exists=True, dir_okay=False,
             help="Read the password from this file (first line) instead of prompting."),
         db: str | None = DbOption,
     ) -> None:
         """Add a user (argon2-hashed password)."""
+        from seawall.accounts.users import create_user
         from seawall.store import audit
         from seawall.store.db import session_scope
-        from seawall.web.auth import create_user
 
         if password_file is not None:
             lines = password_file.read_text(encoding="utf-8").splitlines()
@@ -48,8 +49,8 @@ def register(app: typer.Typer) -> None:
         """List users and their roles."""
         from sqlalchemy import select
 
+        from seawall.store.accounts_models import User
         from seawall.store.db import session_scope
-        from seawall.store.web_models import User
 
         with session_scope(db) as session:
             for user in session.scalars(select(User).order_by(User.username)):
@@ -61,18 +62,16 @@ def register(app: typer.Typer) -> None:
     @users.command("unlock")
     def unlock(name: str = typer.Argument(...), db: str | None = DbOption) -> None:
         """Clear a lockout after repeated failed logins."""
-        from sqlalchemy import select
-
+        from seawall.accounts.users import find_user
+        from seawall.accounts.users import unlock as clear_lockout
         from seawall.store import audit
         from seawall.store.db import session_scope
-        from seawall.store.web_models import User
 
         with session_scope(db) as session:
-            user = session.scalar(select(User).where(User.username == name))
+            user = find_user(session, name)
             if user is None:
                 fail(f"no user {name!r}")
-            user.locked_until = None
-            user.failed_logins = 0
+            clear_lockout(user)
             audit.record(session, cli_actor(), "admin.user.update", target=name,
                          details={"unlocked": True})
         console.print(f"user {name} unlocked")

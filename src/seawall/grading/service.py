@@ -22,8 +22,9 @@ from seawall.grading import schemes
 from seawall.hashing.content import DAMAGED_VIDEO
 from seawall.matching.pdq_index import PdqIndex, hex_to_words
 from seawall.store import audit
+from seawall.store.accounts_models import User
+from seawall.store.grading_models import ExposureDay, FinalGrade, Grade, Reveal
 from seawall.store.models import Case, Exhibit, FileRecord, utcnow
-from seawall.store.web_models import ExposureDay, FinalGrade, Grade, Reveal, User
 from seawall.web.config import WebSettings
 
 MEDIA_CLASSES = ("image", "video")

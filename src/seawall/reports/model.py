@@ -118,7 +118,7 @@ def file_basis(result: dict, grade_info: dict | None = None) -> dict:
 def _grade_provenance(session: Session, case: Case) -> dict[int, dict]:
     """file id -> how its final local grade was reached (empty if grading is not installed)."""
     try:
-        from seawall.store.web_models import FinalGrade
+        from seawall.store.grading_models import FinalGrade
     except ImportError:
         return {}
     rows = session.execute(select(FinalGrade.file_id, FinalGrade.method, FinalGrade.decided_by,

@@ -2,7 +2,10 @@
 autogenerate and anything else that needs the whole schema imports this one module."""
 
 from seawall.store import (  # noqa: F401
+    accounts_models,
+    audit_models,
     casework_models,
+    grading_models,
     hashset_models,
     operations_models,
     web_models,

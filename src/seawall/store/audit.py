@@ -22,8 +22,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from seawall.store.audit_models import AuditEntry, AuditHead
 from seawall.store.models import utcnow
-from seawall.store.web_models import AuditEntry, AuditHead
 
 GENESIS_HASH = "0" * 64
 

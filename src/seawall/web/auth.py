@@ -1,4 +1,5 @@
-"""Passwords, login (with lockout and rate limiting) and server-side sessions."""
+"""Login (with lockout and rate limiting) and server-side sessions.  Users and passwords
+themselves are :mod:`seawall.accounts.users`."""
 
 from __future__ import annotations
 
@@ -8,49 +9,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from seawall.accounts.users import check_password, find_user, refresh_hash
 from seawall.store import audit
+from seawall.store.accounts_models import User
 from seawall.store.models import utcnow
-from seawall.store.web_models import ROLES, LoginAttempt, User, WebSession
+from seawall.store.web_models import LoginAttempt, WebSession
 from seawall.web.config import WebSettings
-
-_hasher = PasswordHasher()
-# Verified when the username is unknown, so timing does not reveal which names exist.
-_DUMMY_HASH = _hasher.hash("seawall-dummy-password")
-
-MIN_PASSWORD_LENGTH = 10
-
-
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
-    return _hasher.hash(password)
-
-
-def check_password(user: User | None, password: str) -> bool:
-    try:
-        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        return False
-    return ok and user is not None
-
-
-def create_user(session: Session, username: str, password: str, role: str) -> User:
-    username = username.strip()
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    if not username or len(username) > 100 or any(c.isspace() for c in username):
-        raise ValueError("username must be 1-100 characters without spaces")
-    if session.scalar(select(User).where(User.username == username)):
-        raise ValueError(f"user {username!r} already exists")
-    user = User(username=username, password_hash=hash_password(password), role=role)
-    session.add(user)
-    session.flush()
-    return user
 
 
 def token_hash(token: str) -> str:
@@ -83,7 +50,7 @@ def attempt_login(session: Session, settings: WebSettings, username: str, passwo
         audit.record(session, username or "-", "login.rate_limited", details={"ip": ip})
         return LoginResult(None, "Too many failed attempts. Try again later.", 429)
 
-    user = session.scalar(select(User).where(User.username == username))
+    user = find_user(session, username)
     if user is not None and user.locked_until is not None and user.locked_until <= now:
         # The lock has run out: start counting afresh.
         user.locked_until = None
@@ -111,8 +78,7 @@ def attempt_login(session: Session, settings: WebSettings, username: str, passwo
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    refresh_hash(user, password)
     audit.record(session, user.username, "login.success", details={"ip": ip})
     return LoginResult(user)
 

@@ -6,9 +6,11 @@ How routes are protected (checked for every route when the app is built, see
 * ``Depends(current_user)`` - a live session is required (GET without one redirects to
   /login, anything else answers 401) and, for state-changing methods, the session's CSRF
   token must arrive as the ``X-CSRF-Token`` header or the ``csrf_token`` form field (403).
-* ``Depends(require_roles("admin", "supervisor"))`` - the above plus a role check (403).
+* ``Depends(require(Permission.SUPERVISE))`` - the above plus a role check (403); what each
+  role may do is :mod:`seawall.accounts.roles`.
 * ``Depends(case_access)`` - the above plus per-case authorisation for the ``{case_ref}``
-  path parameter: admins see every case, everyone else only cases assigned to them.  Any
+  path parameter (:func:`seawall.accounts.assignments.can_access_case`): admins see every
+  case, everyone else only cases assigned to them.  Any
   other case answers 403, whether or not it exists, so references cannot be probed.
 * ``Depends(case_file)`` - the above plus ``{file_id}`` must be a file of that case (404).
 * ``Depends(public_csrf)`` - for the few routes that need no session (the login form): a
@@ -25,10 +27,13 @@ from fastapi import Depends, HTTPException, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from seawall.accounts import assignments
+from seawall.accounts.roles import Permission, allows
 from seawall.errors import AccessDenied
+from seawall.store.accounts_models import User
 from seawall.store.models import Case, Exhibit, FileRecord
 from seawall.store.queries import find_case
-from seawall.store.web_models import CaseAssignment, User, WebSession
+from seawall.store.web_models import WebSession
 from seawall.web import auth
 from seawall.web.config import WebSettings
 
@@ -44,9 +49,6 @@ MAX_ROW_ID = 2**31 - 1
 # Pages of lists: far beyond any real list, small enough for any database's OFFSET.
 MAX_PAGE = 1_000_000
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
-
-# Roles that may see media (thumbnails) at all; investigators work from reports.
-MEDIA_ROLES = ("admin", "supervisor", "examiner", "grader")
 
 
 class LoginRequired(AccessDenied):
@@ -124,40 +126,17 @@ async def public_csrf(request: Request) -> None:
         raise HTTPException(403, "Missing or invalid CSRF token. Reload the page and retry.")
 
 
-def require_roles(*roles: str):
-    """Dependency factory: the user must have one of ``roles`` (admin always passes)."""
+def require(permission: Permission):
+    """Dependency factory: the user's role must allow ``permission``."""
 
     def dependency(user: User = Depends(current_user)) -> User:
-        if user.role != "admin" and user.role not in roles:
+        if not allows(user.role, permission):
             raise HTTPException(403, "Your role does not allow this.")
         return user
 
-    dependency.__name__ = f"require_roles_{'_'.join(roles)}"
-    dependency.required_roles = roles
+    dependency.__name__ = f"require_{permission.value}"
+    dependency.permission = permission  # type: ignore[attr-defined]
     return dependency
-
-
-def accessible_cases_query(user: User):
-    """SELECT of the cases ``user`` may see."""
-    query = select(Case).order_by(Case.reference)
-    if not user.is_admin:
-        query = query.join(CaseAssignment, CaseAssignment.case_id == Case.id).where(
-            CaseAssignment.user_id == user.id)
-    return query
-
-
-def team_user_ids(user: User):
-    """SELECT of the ids of the users sharing a case with ``user`` (``user`` included): the
-    team a supervisor sees exposure and logins of.  Admins are the force-wide view."""
-    their_cases = select(CaseAssignment.case_id).where(CaseAssignment.user_id == user.id)
-    return select(CaseAssignment.user_id).where(CaseAssignment.case_id.in_(their_cases))
-
-
-def can_access_case(db: Session, user: User, case: Case) -> bool:
-    if user.is_admin:
-        return True
-    return db.scalar(select(CaseAssignment.id).where(
-        CaseAssignment.case_id == case.id, CaseAssignment.user_id == user.id)) is not None
 
 
 @dataclass
@@ -170,7 +149,7 @@ class CaseAccess:
 
     @property
     def may_see_media(self) -> bool:
-        return self.user.role in MEDIA_ROLES
+        return allows(self.user.role, Permission.SEE_MEDIA)
 
 
 def case_access(case_ref: str, user: User = Depends(current_user),
@@ -178,10 +157,10 @@ def case_access(case_ref: str, user: User = Depends(current_user),
     """The single per-case authorisation check; every route under /cases/{case_ref} uses it."""
     case = find_case(db, case_ref)
     if case is None:
-        if user.is_admin:
+        if assignments.sees_every_case(user):
             raise HTTPException(404, "No such case.")
         raise HTTPException(403, "You are not assigned to this case.")
-    if not can_access_case(db, user, case):
+    if not assignments.can_access_case(db, user, case):
         raise HTTPException(403, "You are not assigned to this case.")
     return CaseAccess(user=user, case=case, db=db)
 

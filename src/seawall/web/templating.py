@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from seawall.accounts.roles import abilities
 from seawall.display import finalize_keep_line_breaks
 
 FLASH_COOKIE = "seawall_flash"
@@ -30,10 +31,13 @@ templates.env.globals["case_path"] = case_path
 
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200,
            headers: dict | None = None):
-    """Render a page with the user, their CSRF token and the navigation in the context."""
+    """Render a page with the user, what their role allows (``can.supervise`` …), their
+    CSRF token and the navigation in the context."""
     web_session = getattr(request.state, "web_session", None)
+    user = getattr(request.state, "user", None)
     ctx = {
-        "user": getattr(request.state, "user", None),
+        "user": user,
+        "can": abilities(user.role if user is not None else None),
         "csrf_token": web_session.csrf_token if web_session is not None
         else getattr(request.state, "prelogin_csrf", ""),
     }

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from seawall.operations.workforce.config import Requirement, WorkforceConfig
+from seawall.store.accounts_models import User
+from seawall.store.grading_models import ExposureDay
 from seawall.store.operations_models import Allocation, BacklogItem, Staff
-from seawall.store.web_models import ExposureDay, User
 
 
 @dataclass(frozen=True)

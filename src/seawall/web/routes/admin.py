@@ -8,16 +8,20 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from seawall.accounts import users as accounts
+from seawall.accounts.assignments import AssignmentError, assign, team_user_ids, unassign
+from seawall.accounts.roles import ROLES, Permission, Role, allows
 from seawall.store import audit
+from seawall.store.accounts_models import CaseAssignment, User
+from seawall.store.audit_models import AuditEntry
 from seawall.store.models import Case
-from seawall.store.web_models import ROLES, AuditEntry, CaseAssignment, User
-from seawall.web import auth, deps
+from seawall.web import deps
 from seawall.web.templating import redirect_with_flash, render
 
 router = APIRouter()
 
-admin_only = deps.require_roles("admin")
-supervisors = deps.require_roles("supervisor")
+admin_only = deps.require(Permission.ADMINISTER)
+supervisors = deps.require(Permission.SUPERVISE)
 AUDIT_PAGE = 100
 # Daily reveal and grading-minute limits: beyond this they are meaningless (and overflow).
 MAX_DAILY_LIMIT = 100_000
@@ -43,7 +47,7 @@ def add_user(request: Request, username: str = Form(...), role: str = Form(...),
              password: str = Form(...), user: User = Depends(admin_only),
              db: Session = Depends(deps.get_db)):
     try:
-        created = auth.create_user(db, username, password, role)
+        created = accounts.create_user(db, username, password, role)
     except ValueError as exc:
         db.rollback()
         return redirect_with_flash(request, "/admin/users", str(exc))
@@ -73,12 +77,12 @@ def update_user(request: Request, username: str, role: str = Form(...),
                 active: bool = Form(False), unlock: bool = Form(False),
                 daily_reveal_limit: str = Form(""), daily_grading_minutes_limit: str = Form(""),
                 user: User = Depends(admin_only), db: Session = Depends(deps.get_db)):
-    target = db.scalar(select(User).where(User.username == username))
+    target = accounts.find_user(db, username)
     if target is None:
         raise HTTPException(404, "No such user.")
     if role not in ROLES:
         raise HTTPException(400, "Unknown role.")
-    if target.id == user.id and (role != "admin" or not active):
+    if target.id == user.id and (role != Role.ADMIN or not active):
         return redirect_with_flash(request, "/admin/users",
                                    "You cannot remove your own admin role or deactivate yourself.")
     before = {"role": target.role, "active": target.active,
@@ -92,9 +96,7 @@ def update_user(request: Request, username: str, role: str = Form(...),
              "daily_reveal_limit": target.daily_reveal_limit,
              "daily_grading_minutes_limit": target.daily_grading_minutes_limit}
     changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
-    if unlock and (target.locked_until or target.failed_logins):
-        target.locked_until = None
-        target.failed_logins = 0
+    if unlock and accounts.unlock(target):
         changes["unlocked"] = True
     if changes:
         audit.record(db, user.username, "admin.user.update", target=target.username,
@@ -107,8 +109,6 @@ def update_user(request: Request, username: str, role: str = Form(...),
 def change_assignment(request: Request, case: str = Form(...), username: str = Form(...),
                       action: str = Form("assign"), user: User = Depends(admin_only),
                       db: Session = Depends(deps.get_db)):
-    from seawall.web.assignments import AssignmentError, assign, unassign
-
     try:
         if action == "unassign":
             unassign(db, case, username, actor=user.username)
@@ -150,12 +150,12 @@ def audit_page(request: Request, actor: str | None = None, action: str | None = 
                page: deps.PageNumber = 1, verify: bool = False, user: User = Depends(supervisors),
                db: Session = Depends(deps.get_db)):
     query = select(AuditEntry)
-    if not user.is_admin:
+    if not allows(user.role, Permission.ADMINISTER):
         # A supervisor sees their own cases' entries, and of entries about no case their
         # team's logins and their own actions; the force-wide log is the admin's.
         mine = select(Case.reference).join(CaseAssignment, CaseAssignment.case_id == Case.id) \
             .where(CaseAssignment.user_id == user.id)
-        team = select(User.username).where(User.id.in_(deps.team_user_ids(user)))
+        team = select(User.username).where(User.id.in_(team_user_ids(user)))
         logins = or_(AuditEntry.action.startswith("login."), AuditEntry.action == "logout")
         query = query.where(or_(
             AuditEntry.case_reference.in_(mine),
@@ -176,7 +176,7 @@ def audit_page(request: Request, actor: str | None = None, action: str | None = 
                             else AuditEntry.at <= end)
     entries = db.scalars(query.order_by(AuditEntry.seq.desc())
                          .offset((page - 1) * AUDIT_PAGE).limit(AUDIT_PAGE + 1)).all()
-    problems = audit.verify(db) if verify and user.is_admin else None
+    problems = audit.verify(db) if verify and allows(user.role, Permission.ADMINISTER) else None
     filters = {"actor": actor or "", "action": action or "", "case": case or "",
                "since": since or "", "until": until or ""}
     audit.record(db, user.username, "audit.view",

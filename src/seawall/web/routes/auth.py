@@ -9,7 +9,8 @@ from fastapi.responses import PlainTextResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from seawall.store import audit
-from seawall.store.web_models import User, WebSession
+from seawall.store.accounts_models import User
+from seawall.store.web_models import WebSession
 from seawall.web import auth, deps
 from seawall.web.app import public
 from seawall.web.config import WebSettings

@@ -9,10 +9,12 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from seawall.accounts import assignments
 from seawall.grading.service import has_reveal
 from seawall.store import audit
+from seawall.store.accounts_models import User
+from seawall.store.grading_models import FinalGrade
 from seawall.store.models import Case, Exhibit, FileRecord
-from seawall.store.web_models import FinalGrade, User
 from seawall.web import deps
 from seawall.web.templating import render
 
@@ -26,7 +28,7 @@ MEDIA_CLASSES = ("image", "video", "archive", "other")
 @router.get("/cases")
 def case_list(request: Request, user: User = Depends(deps.current_user),
               db: Session = Depends(deps.get_db)):
-    cases = db.scalars(deps.accessible_cases_query(user)).all()
+    cases = db.scalars(assignments.accessible_cases_query(user)).all()
     counts = dict(db.execute(
         select(Exhibit.case_id, func.count(FileRecord.id))
         .join(FileRecord, FileRecord.exhibit_id == Exhibit.id)

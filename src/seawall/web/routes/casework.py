@@ -13,9 +13,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from seawall.accounts import assignments
+from seawall.accounts.roles import Permission, allows
 from seawall.casework import instruments, pathways, service
 from seawall.errors import ConfigError
 from seawall.store import audit
+from seawall.store.accounts_models import User
 from seawall.store.casework_models import (
     CASE_STATUSES,
     OFFENCE_KINDS,
@@ -23,18 +26,14 @@ from seawall.store.casework_models import (
     Suspect,
 )
 from seawall.store.models import Exhibit
-from seawall.store.web_models import User
 from seawall.web import deps
 from seawall.web.templating import case_path, redirect_with_flash, render
 
 router = APIRouter()
 
-EDIT_ROLES = ("admin", "supervisor", "investigator", "examiner")
-DECIDE_ROLES = ("admin", "supervisor")
 
-
-def _require(user: User, roles: tuple[str, ...], what: str) -> None:
-    if user.role not in roles:
+def _require(user: User, permission: Permission, what: str) -> None:
+    if not allows(user.role, permission):
         raise HTTPException(403, f"Your role does not allow {what}.")
 
 
@@ -72,7 +71,7 @@ async def _apply(request: Request, access: deps.CaseAccess, action, done: str):
 @router.get("/triage")
 def triage_list(request: Request, user: User = Depends(deps.current_user),
                 db: Session = Depends(deps.get_db)):
-    cases = db.scalars(deps.accessible_cases_query(user)).all()
+    cases = db.scalars(assignments.accessible_cases_query(user)).all()
     rows = service.triage_rows(db, cases)
     audit.record(db, user.username, "casework.triage.view", details={"cases": len(cases)})
     db.commit()
@@ -97,13 +96,14 @@ def triage_case(request: Request, access: deps.CaseAccess = Depends(deps.case_ac
         "offence_kinds": OFFENCE_KINDS, "offence_statuses": OFFENCE_STATUSES,
         "exhibits": exhibits, "instruments": instruments.load_all().values(),
         "pathways": rules.pathways, "pathway_facts": rules.facts,
-        "may_edit": user.role in EDIT_ROLES, "may_decide": user.role in DECIDE_ROLES})
+        "may_edit": allows(user.role, Permission.EDIT_CASEWORK),
+        "may_decide": allows(user.role, Permission.DECIDE)})
 
 
 @router.post("/cases/{case_ref}/triage")
 async def triage_case_update(request: Request,
                              access: deps.CaseAccess = Depends(deps.case_access)):
-    _require(access.user, EDIT_ROLES, "editing casework")
+    _require(access.user, Permission.EDIT_CASEWORK, "editing casework")
     form = await request.form()
     return await _apply(request, access, lambda db: service.update_case(
         db, access.case, actor=access.user.username, status=_text(form, "status") or None,
@@ -112,7 +112,7 @@ async def triage_case_update(request: Request,
 
 @router.post("/cases/{case_ref}/triage/officers")
 async def triage_officer(request: Request, access: deps.CaseAccess = Depends(deps.case_access)):
-    _require(access.user, EDIT_ROLES, "editing casework")
+    _require(access.user, Permission.EDIT_CASEWORK, "editing casework")
     form = await request.form()
     username, role = _text(form, "username", 100), _text(form, "role", 60)
     remove = _text(form, "action") == "remove"
@@ -125,7 +125,7 @@ async def triage_officer(request: Request, access: deps.CaseAccess = Depends(dep
 @router.post("/cases/{case_ref}/triage/suspects")
 async def triage_suspect_add(request: Request,
                              access: deps.CaseAccess = Depends(deps.case_access)):
-    _require(access.user, EDIT_ROLES, "editing casework")
+    _require(access.user, Permission.EDIT_CASEWORK, "editing casework")
     form = await request.form()
     reference = _text(form, "reference", 100)
     return await _apply(request, access, lambda db: service.add_suspect(
@@ -137,7 +137,7 @@ async def triage_suspect_add(request: Request,
 @router.post("/cases/{case_ref}/triage/suspects/{suspect_ref}")
 async def triage_suspect_update(request: Request, suspect_ref: str,
                                 access: deps.CaseAccess = Depends(deps.case_access)):
-    _require(access.user, EDIT_ROLES, "editing casework")
+    _require(access.user, Permission.EDIT_CASEWORK, "editing casework")
     suspect = _suspect(access, suspect_ref)
     form = await request.form()
     facts = {f["id"]: _text(form, f"fact.{f['id']}", 20) or "unknown"
@@ -152,7 +152,7 @@ async def triage_suspect_update(request: Request, suspect_ref: str,
 @router.post("/cases/{case_ref}/triage/offences")
 async def triage_offence_add(request: Request,
                              access: deps.CaseAccess = Depends(deps.case_access)):
-    _require(access.user, EDIT_ROLES, "editing casework")
+    _require(access.user, Permission.EDIT_CASEWORK, "editing casework")
     form = await request.form()
 
     def action(db):
@@ -169,7 +169,7 @@ async def triage_offence_add(request: Request,
 @router.post("/cases/{case_ref}/triage/devices")
 async def triage_device_add(request: Request,
                             access: deps.CaseAccess = Depends(deps.case_access)):
-    _require(access.user, EDIT_ROLES, "editing casework")
+    _require(access.user, Permission.EDIT_CASEWORK, "editing casework")
     form = await request.form()
 
     def action(db):
@@ -206,7 +206,7 @@ def _form_context(access: deps.CaseAccess, suspect: Suspect, instrument: str) ->
 @router.get("/cases/{case_ref}/triage/suspects/{suspect_ref}/assess")
 def assess_form(request: Request, suspect_ref: str, instrument: str = "seawall-prioritisation",
                 access: deps.CaseAccess = Depends(deps.case_access)):
-    _require(access.user, EDIT_ROLES, "assessing")
+    _require(access.user, Permission.EDIT_CASEWORK, "assessing")
     suspect = _suspect(access, suspect_ref)
     context = _form_context(access, suspect, instrument)
     audit.record(access.db, access.user.username, "casework.assessment.form",
@@ -219,7 +219,7 @@ def assess_form(request: Request, suspect_ref: str, instrument: str = "seawall-p
 @router.post("/cases/{case_ref}/triage/suspects/{suspect_ref}/assess")
 async def assess_submit(request: Request, suspect_ref: str,
                         access: deps.CaseAccess = Depends(deps.case_access)):
-    _require(access.user, EDIT_ROLES, "assessing")
+    _require(access.user, Permission.EDIT_CASEWORK, "assessing")
     suspect = _suspect(access, suspect_ref)
     form = await request.form()
     name = _text(form, "instrument", 100)
@@ -253,7 +253,7 @@ async def assess_submit(request: Request, suspect_ref: str,
 @router.post("/cases/{case_ref}/triage/suspects/{suspect_ref}/decision")
 async def decision_submit(request: Request, suspect_ref: str,
                           access: deps.CaseAccess = Depends(deps.case_access)):
-    _require(access.user, DECIDE_ROLES, "recording pathway decisions")
+    _require(access.user, Permission.DECIDE, "recording pathway decisions")
     suspect = _suspect(access, suspect_ref)
     form = await request.form()
     return await _apply(request, access, lambda db: service.decide(
@@ -286,7 +286,7 @@ def api_instruments(user: User = Depends(deps.current_user)):
 
 @router.get("/api/casework/triage")
 def api_triage(user: User = Depends(deps.current_user), db: Session = Depends(deps.get_db)):
-    rows = service.triage_rows(db, db.scalars(deps.accessible_cases_query(user)).all())
+    rows = service.triage_rows(db, db.scalars(assignments.accessible_cases_query(user)).all())
     audit.record(db, user.username, "casework.triage.view", details={"api": True})
     db.commit()
     return rows
@@ -337,7 +337,7 @@ async def _json_body(request: Request) -> dict:
 @router.post("/api/cases/{case_ref}/casework/suspects/{suspect_ref}/assessments")
 async def api_assess(request: Request, suspect_ref: str,
                      access: deps.CaseAccess = Depends(deps.case_access)):
-    _require(access.user, EDIT_ROLES, "assessing")
+    _require(access.user, Permission.EDIT_CASEWORK, "assessing")
     suspect = _suspect(access, suspect_ref)
     body = await _json_body(request)
     try:
@@ -358,7 +358,7 @@ async def api_assess(request: Request, suspect_ref: str,
 @router.post("/api/cases/{case_ref}/casework/suspects/{suspect_ref}/decision")
 async def api_decide(request: Request, suspect_ref: str,
                      access: deps.CaseAccess = Depends(deps.case_access)):
-    _require(access.user, DECIDE_ROLES, "recording pathway decisions")
+    _require(access.user, Permission.DECIDE, "recording pathway decisions")
     suspect = _suspect(access, suspect_ref)
     body = await _json_body(request)
     try:

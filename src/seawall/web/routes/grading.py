@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 
+from seawall.accounts.roles import Permission, allows
 from seawall.grading import schemes, service
 from seawall.store.models import FileRecord
 from seawall.web import deps
@@ -12,7 +13,6 @@ from seawall.web.templating import case_path, redirect_with_flash, render
 
 router = APIRouter()
 
-SUPERVISOR_ROLES = ("supervisor",)
 MEMBERS_SHOWN = 24  # stacks of a cluster shown as thumbnails; all members are listed
 
 
@@ -81,7 +81,7 @@ def grade_undo(request: Request, access: deps.CaseAccess = Depends(deps.media_ac
 
 
 def _supervisor(access: deps.CaseAccess = Depends(deps.media_access)) -> deps.CaseAccess:
-    if access.user.role not in ("admin", *SUPERVISOR_ROLES):
+    if not allows(access.user.role, Permission.SUPERVISE):
         raise HTTPException(403, "Only supervisors resolve disagreements.")
     return access
 

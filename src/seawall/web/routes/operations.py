@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from seawall.accounts.roles import Permission
 from seawall.errors import ConfigError, InvalidInput
 from seawall.operations import charts, reports
 from seawall.operations.bands import normalise_band
@@ -21,13 +22,13 @@ from seawall.operations.csv_import import import_backlog
 from seawall.operations.simulation import Scenario
 from seawall.operations.workforce.planning import gap_chart
 from seawall.store import audit
-from seawall.store.web_models import User
+from seawall.store.accounts_models import User
 from seawall.web import deps
 from seawall.web.templating import render
 
 router = APIRouter()
 
-supervisors = deps.require_roles("supervisor")
+supervisors = deps.require(Permission.SUPERVISE)
 MAX_UPLOAD = 20 * 1024 * 1024
 
 

@@ -6,8 +6,11 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from seawall.accounts import assignments
+from seawall.accounts.roles import Permission
 from seawall.grading import service
-from seawall.store.web_models import ExposureDay, User
+from seawall.store.accounts_models import User
+from seawall.store.grading_models import ExposureDay
 from seawall.web import deps
 from seawall.web.templating import render
 
@@ -27,10 +30,10 @@ def my_welfare(request: Request, user: User = Depends(deps.current_user),
 
 
 @router.get("/welfare/team")
-def team_welfare(request: Request, user: User = Depends(deps.require_roles("supervisor")),
+def team_welfare(request: Request, user: User = Depends(deps.require(Permission.SUPERVISE)),
                  db: Session = Depends(deps.get_db)):
     # A supervisor sees the people on their cases; only an admin sees the whole force.
-    team = None if user.is_admin else deps.team_user_ids(user)
+    team = None if assignments.sees_every_case(user) else assignments.team_user_ids(user)
     return render(request, "team.html", {
         "rows": service.exposure_report(db, days=7, user_ids=team),
         "force_wide": team is None})

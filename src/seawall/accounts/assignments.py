@@ -1,15 +1,20 @@
-"""Case creation and assignment, shared by the CLI and the admin pages (each audited)."""
+"""Cases and who may see them: creation, assignment and the per-case access rule, shared by
+the CLI and the admin pages (each change audited).
+
+Admins see every case; everyone else only the cases assigned to them.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from seawall.accounts.roles import Permission, allows
 from seawall.errors import InvalidInput
 from seawall.grading.schemes import known_scheme
 from seawall.store import audit
+from seawall.store.accounts_models import CaseAssignment, User
 from seawall.store.models import Case
-from seawall.store.web_models import CaseAssignment, User
 
 
 class AssignmentError(InvalidInput, ValueError):
@@ -67,3 +72,30 @@ def unassign(session: Session, reference: str, username: str, *, actor: str) -> 
     session.delete(row)
     audit.record(session, actor, "admin.case.unassign", case=reference, target=username)
     return True
+
+
+def sees_every_case(user: User) -> bool:
+    return allows(user.role, Permission.ADMINISTER)
+
+
+def accessible_cases_query(user: User) -> Select[Case]:
+    """SELECT of the cases ``user`` may see."""
+    query = select(Case).order_by(Case.reference)
+    if not sees_every_case(user):
+        query = query.join(CaseAssignment, CaseAssignment.case_id == Case.id).where(
+            CaseAssignment.user_id == user.id)
+    return query
+
+
+def team_user_ids(user: User) -> Select[int]:
+    """SELECT of the ids of the users sharing a case with ``user`` (``user`` included): the
+    team a supervisor sees exposure and logins of.  Admins are the force-wide view."""
+    their_cases = select(CaseAssignment.case_id).where(CaseAssignment.user_id == user.id)
+    return select(CaseAssignment.user_id).where(CaseAssignment.case_id.in_(their_cases))
+
+
+def can_access_case(session: Session, user: User, case: Case) -> bool:
+    if sees_every_case(user):
+        return True
+    return session.scalar(select(CaseAssignment.id).where(
+        CaseAssignment.case_id == case.id, CaseAssignment.user_id == user.id)) is not None

@@ -1,0 +1,75 @@
+"""Users and their passwords (argon2), shared by the admin pages and ``seawall user``."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from seawall.accounts.roles import ROLES
+from seawall.errors import InvalidInput, NotFound
+from seawall.store.accounts_models import User
+
+_hasher = PasswordHasher()
+# Verified when the username is unknown, so timing does not reveal which names exist.
+_DUMMY_HASH = _hasher.hash("seawall-dummy-password")
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    return _hasher.hash(password)
+
+
+def check_password(user: User | None, password: str) -> bool:
+    """True when ``password`` is the user's; as slow for no user as for a real one."""
+    try:
+        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return ok and user is not None
+
+
+def refresh_hash(user: User, password: str) -> None:
+    """Re-hash a just-verified password when the hashing parameters have changed."""
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+
+
+def create_user(session: Session, username: str, password: str, role: str) -> User:
+    """Add a user; the caller audits and commits."""
+    username = username.strip()
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
+    if not username or len(username) > 100 or any(c.isspace() for c in username):
+        raise InvalidInput("username must be 1-100 characters without spaces")
+    if find_user(session, username):
+        raise InvalidInput(f"user {username!r} already exists")
+    user = User(username=username, password_hash=hash_password(password), role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def user_by_name(session: Session, username: str) -> User:
+    """The user called ``username``; :class:`NotFound` when there is none."""
+    user = find_user(session, username)
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    return user
+
+
+def unlock(user: User) -> bool:
+    """Clear a lockout after repeated failed logins; False if there was nothing to clear."""
+    if user.locked_until is None and not user.failed_logins:
+        return False
+    user.locked_until = None
+    user.failed_logins = 0
+    return True
