@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from seawall.accounts.roles import ROLES
-from seawall.errors import InvalidInput, NotFound
+from seawall.errors import InvalidInput
 from seawall.store.accounts_models import User
 
 _hasher = PasswordHasher()
@@ -18,9 +18,13 @@ _DUMMY_HASH = _hasher.hash("seawall-dummy-password")
 MIN_PASSWORD_LENGTH = 10
 
 
+class UserError(InvalidInput, ValueError):
+    """A user request that cannot be carried out (shown to the user)."""
+
+
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise UserError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
     return _hasher.hash(password)
 
 
@@ -43,11 +47,11 @@ def create_user(session: Session, username: str, password: str, role: str) -> Us
     """Add a user; the caller audits and commits."""
     username = username.strip()
     if role not in ROLES:
-        raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
+        raise UserError(f"role must be one of {', '.join(ROLES)}")
     if not username or len(username) > 100 or any(c.isspace() for c in username):
-        raise InvalidInput("username must be 1-100 characters without spaces")
+        raise UserError("username must be 1-100 characters without spaces")
     if find_user(session, username):
-        raise InvalidInput(f"user {username!r} already exists")
+        raise UserError(f"user {username!r} already exists")
     user = User(username=username, password_hash=hash_password(password), role=role)
     session.add(user)
     session.flush()
@@ -56,14 +60,6 @@ def create_user(session: Session, username: str, password: str, role: str) -> Us
 
 def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
-
-
-def user_by_name(session: Session, username: str) -> User:
-    """The user called ``username``; :class:`NotFound` when there is none."""
-    user = find_user(session, username)
-    if user is None:
-        raise NotFound(f"no user {username!r}")
-    return user
 
 
 def unlock(user: User) -> bool:
