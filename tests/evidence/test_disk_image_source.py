@@ -11,7 +11,7 @@ import pytest
 
 from seawall.evidence import registry
 from seawall.evidence.base import EvidenceError
-from seawall.evidence.disk_image_source import DiskImageSource
+from seawall.evidence.disk_image import DiskImageSource
 from tests.evidence.helpers import image, md5_of, need_tool, tsk_truth
 
 EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"

@@ -10,7 +10,8 @@ import subprocess
 import pytest
 
 from seawall.evidence.base import EvidenceError
-from seawall.evidence.disk_image_source import DiskImageSource, _DfvfsStream
+from seawall.evidence.disk_image import DiskImageSource
+from seawall.evidence.disk_image.reading import DfvfsStream
 from seawall.scan.worker import WorkerOptions, process_entry
 from tests.evidence.helpers import image, md5_of, need_tool, tsk_truth
 
@@ -194,10 +195,10 @@ class _ShortFile:
 
 
 def test_dfvfs_stream_raises_on_short_data():
-    stream = io.BufferedReader(_DfvfsStream(_ShortFile(b"x" * 1000, 5000)))
+    stream = io.BufferedReader(DfvfsStream(_ShortFile(b"x" * 1000, 5000)))
     with pytest.raises(OSError, match="short read at offset 1000 of 5000"):
         stream.read()
-    complete = io.BufferedReader(_DfvfsStream(_ShortFile(b"y" * 1000, 1000)))
+    complete = io.BufferedReader(DfvfsStream(_ShortFile(b"y" * 1000, 1000)))
     assert complete.read() == b"y" * 1000
 
 

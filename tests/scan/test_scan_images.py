@@ -99,7 +99,7 @@ def test_qemu_img_copy_removed_after_scan(tmp_path: Path, db_url: str, monkeypat
     deleted when it ends."""
     if not shutil.which("qemu-img"):
         pytest.skip("qemu-img not installed")
-    from seawall.evidence.disk_image_source import DiskImageSource
+    from seawall.evidence.disk_image import DiskImageSource
     from seawall.scan.pipeline import scan_exhibit
 
     work = tmp_path / "work"

@@ -11,7 +11,7 @@ from seawall.registry import Registry
 
 SOURCES: Registry[type[EvidenceSource]] = Registry(
     "evidence source kind", "seawall.evidence_sources",
-    builtin=("seawall.evidence.directory_source", "seawall.evidence.disk_image_source"),
+    builtin=("seawall.evidence.directory_source", "seawall.evidence.disk_image"),
     name_of=lambda source_class: source_class.NAME)
 
 

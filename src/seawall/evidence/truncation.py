@@ -4,7 +4,7 @@ A raw image cut short (an interrupted acquisition, a missing split segment, a co
 out of space) still opens: the partition table and the file-system headers sit at the
 start.  Reads past the end then come back short, and The Sleuth Kit, reading through
 dfVFS, hands out zeros or stale buffer contents as file data, so files hash to wrong
-digests without any error.  Three defences, used by ``disk_image_source``:
+digests without any error.  Three defences, used by ``evidence.disk_image``:
 
 * ``probe_available`` measures how many bytes of a volume really exist (reads past the end
   of a raw image return nothing; volumes map onto it monotonically), so the exhibit can be

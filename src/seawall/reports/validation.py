@@ -108,7 +108,7 @@ def _scan(images: list[Path], case_id: str, work: Path) -> tuple[list[dict], int
 
 def _verify_media(images: list[Path]) -> dict:
     """Media MD5 and embedded-hash verdict as Seawall's evidence layer computes them."""
-    from seawall.evidence.disk_image_source import DiskImageSource
+    from seawall.evidence.disk_image import DiskImageSource
 
     source = DiskImageSource([str(p) for p in images], verify=True)
     try:
