@@ -153,7 +153,8 @@ def gaps(
     for c in cols:
         table.add_column(c["label"], justify="right")
     for r in report["gap_map"]["rows"]:
-        table.add_row(r["team"], *[f"{c['capable']}/{c['staff']}" for c in r["cells"]])
+        table.add_row(r["team"], *[f"{c['capable']}/{c['staff']}" if c["applicable"]
+                                   else "n/a" for c in r["cells"]])
     print_table(table)
     exp = Table(title="Expired or expiring accreditations")
     for col in ("expires", "days", "staff", "name", "team", "credential"):
@@ -222,6 +223,8 @@ def suggest(
                f"{', '.join(report['requires'])}: {report['eligible']} eligible")
     for i, s in enumerate(report["suggestions"], 1):
         typer.echo(f"{i}. {s['name']} ({s['staff_number']}, {s['team']}): {s['why']}")
+        for warning in s["warnings"]:
+            typer.echo(f"   warning: {warning}")
     if report["excluded"]:
         typer.echo(f"not suggested ({len(report['excluded'])}):")
         for e in report["excluded"][:15]:
@@ -233,24 +236,76 @@ def allocate(
     task: str = typer.Option(..., "--task"), band: str | None = typer.Option(None, "--band"),
     hours: float | None = typer.Option(None, "--hours"),
     reason: str | None = typer.Option(None, "--reason"),
+    override_reason: str | None = typer.Option(
+        None, "--override-reason", help="Record it although a capability, workload or "
+                                        "welfare rule says no (audited with the rules)."),
+    as_of: str | None = AsOfOption,
     config: str | None = WorkforceConfigOption, db: str | None = DbOption,
 ) -> None:
-    """Record an allocation (counts towards the person's workload); audited."""
-    from seawall.errors import NotFound
+    """Record an allocation (counts towards the person's workload); audited.  Refused when
+    the person is inactive, lacks the credentials, or is at a workload or welfare limit."""
+    from seawall.errors import SeawallError
+    from seawall.operations.bands import normalise_band
     from seawall.operations.workforce.allocations import allocate as do_allocate
     from seawall.store.audit import cli_actor
     from seawall.store.db import session_scope
 
-    _bcfg, wcfg = _cfgs(config)
-    if task not in wcfg.tasks:
-        fail(f"unknown task {task!r}; expected one of {', '.join(wcfg.tasks)}")
+    bcfg, wcfg = _cfgs(config)
+    try:
+        band = normalise_band(band, bcfg.bands)
+    except ValueError as exc:
+        fail(str(exc))
     with session_scope(db) as session:
         try:
-            row = do_allocate(session, cli_actor(), staff_number, case, task, band, hours,
-                              reason)
-        except NotFound as exc:
-            fail(str(exc))
+            row = do_allocate(session, cli_actor(), wcfg, staff_number, case, task, band,
+                              hours, reason, parse_as_of(as_of), override_reason)
+        except SeawallError as exc:
+            fail(str(exc), exc.exit_code)
         console.print(f"allocation {row.id}: {staff_number} -> {case} ({task})")
+
+
+def allocations(
+    staff_number: str | None = typer.Option(None, "--staff", help="One person's only."),
+    fmt: str = FormatOption, db: str | None = DbOption,
+) -> None:
+    """Open allocations (the workload suggestions count), oldest first per person."""
+    from seawall.operations.workforce.allocations import open_allocations
+    from seawall.store.db import session_scope
+
+    check_format(fmt)
+    with session_scope(db) as session:
+        rows = open_allocations(session, staff_number)
+    if fmt == "json":
+        print_json([r.as_dict() for r in rows])
+        return
+    table = Table(title=f"Open allocations ({len(rows)})")
+    for col in ("id", "staff", "name", "case", "task", "band", "hours", "allocated"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r.id), r.staff_number, r.name, r.case_reference, r.task,
+                      r.band or "", "" if r.hours is None else f"{r.hours:g}",
+                      f"{r.allocated_at:%Y-%m-%d}")
+    print_table(table)
+
+
+def close(
+    allocation_id: int = typer.Argument(..., help="Allocation id (see `allocations`)."),
+    db: str | None = DbOption,
+) -> None:
+    """Close an allocation when the work is done, so it stops counting towards the
+    person's workload; audited."""
+    from seawall.errors import SeawallError
+    from seawall.operations.workforce.allocations import close_allocation
+    from seawall.store.audit import cli_actor
+    from seawall.store.db import session_scope
+
+    with session_scope(db) as session:
+        try:
+            row = close_allocation(session, cli_actor(), allocation_id)
+        except SeawallError as exc:
+            fail(str(exc), exc.exit_code)
+        console.print(f"allocation {allocation_id} closed ({row.staff.staff_number}, "
+                      f"{row.case_reference}, {row.task})")
 
 
 def register(app: typer.Typer) -> None:
@@ -264,3 +319,5 @@ def register(app: typer.Typer) -> None:
     group.command("gaps")(gaps)
     group.command("suggest")(suggest)
     group.command("allocate")(allocate)
+    group.command("allocations")(allocations)
+    group.command("close")(close)

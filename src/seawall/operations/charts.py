@@ -10,6 +10,7 @@ import base64
 import io
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 
@@ -141,22 +142,32 @@ def forecast_by_band(rows: list[dict]) -> str:
     return _svg(fig)
 
 
-def heat_map(rows: list[str], cols: list[str], values: list[list[float]],
-             annotations: list[list[str]], title: str) -> str:
-    """A rows x cols heat map of shares (0..1) with text in each cell."""
-    fig = _figure(width=1.6 + 1.3 * len(cols), height=0.9 + 0.45 * max(1, len(rows)))
+def heat_map(rows: list[str], cols: list[str], values: list[list[float | None]],
+             annotations: list[list[str]], title: str, legend: str = "share",
+             note: str = "") -> str:
+    """A rows x cols heat map of shares (0..1) with text in each cell and a colour legend;
+    None is a grey "not applicable" cell, described by ``note``."""
+    fig = _figure(width=2.6 + 1.3 * len(cols), height=1.2 + 0.45 * max(1, len(rows)))
     with matplotlib.rc_context(RC):
         ax = fig.add_subplot()
-        ax.imshow(values or [[0.0]], cmap="RdYlGn", vmin=0.0, vmax=1.0, aspect="auto")
+        grid = np.ma.masked_invalid(np.array(
+            [[np.nan if v is None else v for v in row] for row in values] or [[0.0]],
+            dtype=float))
+        cmap = matplotlib.colormaps["RdYlGn"].with_extremes(bad="#d0d5dd")
+        image = ax.imshow(grid, cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto")
+        bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
+        bar.set_label(legend)
+        bar.set_ticks([0.0, 0.25, 0.5, 0.75, 1.0], labels=["0%", "25%", "50%", "75%", "100%"])
         ax.set_xticks(range(len(cols)), cols, rotation=20, ha="right")
         ax.set_yticks(range(len(rows)), rows)
         for i, row in enumerate(annotations):
             for j, text in enumerate(row):
                 share = values[i][j] if values and values[i] else 0.5
                 # The colour map's ends are dark: light text keeps the counts readable.
-                colour = "#ffffff" if share < 0.2 or share > 0.85 else "#1d2430"
+                colour = ("#1d2430" if share is None or 0.2 <= share <= 0.85
+                          else "#ffffff")
                 ax.text(j, i, text, ha="center", va="center", fontsize=8, color=colour)
-        ax.set_title(title)
+        ax.set_title(title + (f"\n{note}" if note else ""))
         for side in ("top", "right", "left", "bottom"):
             ax.spines[side].set_visible(False)
     return _svg(fig)

@@ -54,6 +54,9 @@ class Task:
     bands: Mapping[str, tuple[Requirement, ...]]
     hours_per_case: float
     exposure: bool
+    # Roles expected to do the task; in a team with none of them the gap map shows the
+    # capability as not applicable rather than as a gap.  Empty: every team.
+    roles: tuple[str, ...] = ()
 
     def for_band(self, band: str | None) -> tuple[Requirement, ...]:
         return self.bands.get(band, self.requires) if band else self.requires
@@ -248,17 +251,21 @@ def parse_config(source: LayeredToml, bands: Sequence[str] | None = None) -> Wor
     tasks = {}
     for name in read.table(("tasks",)):
         key = ("tasks", name)
-        read.table(key, ("label", "requires", "bands", "hours_per_case", "exposure"))
+        read.table(key, ("label", "requires", "bands", "hours_per_case", "exposure", "roles"))
         per_band = {}
         for band in read.table((*key, "bands")):
             if bands is not None and band not in bands:
                 raise read.error((*key, "bands", band), f"unknown band {band!r} (expected "
                                                         f"one of: {', '.join(bands)})")
             per_band[band] = read.requirements((*key, "bands", band), credentials)
+        task_roles = read.strings((*key, "roles"))
+        for i, role in enumerate(task_roles):
+            if role not in roles:
+                raise read.error((*key, "roles", i), f"unknown role {role!r}")
         tasks[name] = Task(name, read.text((*key, "label"), name),
                            read.requirements((*key, "requires"), credentials), per_band,
                            float(read.number((*key, "hours_per_case"), 0.0) or 0.0),
-                           read.flag((*key, "exposure"), False))
+                           read.flag((*key, "exposure"), False), tuple(task_roles))
 
     key = ("assignment",)
     read.table(key, ("new_case_tasks", "max_open_allocations", "max_load_share",

@@ -50,6 +50,20 @@ class Person:
     def missing(self, reqs: Sequence[Requirement], as_of: date) -> list[Requirement]:
         return [r for r in reqs if self.holding(r, as_of) is None]
 
+    def why_missing(self, req: Requirement, as_of: date) -> str:
+        """``req`` with what the person has instead: 'abe_interview (expired on 2026-02-01)',
+        'pip>=2 (holds level 1)', 'scaidp (in training)'."""
+        same = [h for h in self.credentials if h.code == req.code]
+        expired = [h for h in same if h.status == "held" and h.expires and h.expires < as_of
+                   and (req.min_level is None or (h.level or 0) >= req.min_level)]
+        if expired:
+            return f"{req} (expired on {max(h.expires for h in expired if h.expires)})"
+        lower = [h.level or 0 for h in same if h.current(as_of)]
+        if lower:
+            return f"{req} (holds level {max(lower)})"
+        status = sorted({h.status.replace('_', ' ') for h in same if h.status != "held"})
+        return f"{req} ({', '.join(status)})" if status else str(req)
+
 
 @dataclass
 class Workload:
@@ -58,10 +72,13 @@ class Workload:
     in_examination: int = 0
 
 
-def load_people(session: Session, cfg: WorkforceConfig, active_only: bool = True) -> list[Person]:
+def load_people(session: Session, cfg: WorkforceConfig, active_only: bool = True,
+                staff_number: str | None = None) -> list[Person]:
     query = select(Staff).options(selectinload(Staff.credentials), selectinload(Staff.team))
     if active_only:
         query = query.where(Staff.active.is_(True))
+    if staff_number is not None:
+        query = query.where(Staff.staff_number == staff_number)
     out = []
     for s in session.scalars(query.order_by(Staff.staff_number)).all():
         dedicated = s.dedicated_ocsa

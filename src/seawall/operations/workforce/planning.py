@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from seawall.errors import InvalidInput
@@ -92,7 +94,9 @@ def expiring(people: list[Person], cfg: WorkforceConfig, as_of: date,
 
 def gap_map(people: list[Person], cfg: WorkforceConfig, band_order: list[str],
             as_of: date) -> dict:
-    """Team x capability: how many active staff hold each capability."""
+    """Team x capability: how many active staff hold each capability.  A cell is not
+    applicable (``applicable`` false, ``share`` None) when the task names the roles that do
+    it and no one in the team has one of them."""
     cols = capability_columns(cfg, band_order)
     teams = sorted({p.team for p in people})
     rows = []
@@ -100,10 +104,13 @@ def gap_map(people: list[Person], cfg: WorkforceConfig, band_order: list[str],
         members = [p for p in people if p.team == team]
         cells = []
         for col in cols:
-            reqs = cfg.tasks[col["task"]].for_band(col["band"])
+            task = cfg.tasks[col["task"]]
+            reqs = task.for_band(col["band"])
             n = sum(1 for p in members if not p.missing(reqs, as_of))
-            cells.append({"capable": n, "staff": len(members),
-                          "share": round(n / len(members), 3) if members else 0.0})
+            applicable = not task.roles or any(p.role in task.roles for p in members)
+            cells.append({"capable": n, "staff": len(members), "applicable": applicable,
+                          "share": (round(n / len(members), 3) if members else 0.0)
+                          if applicable else None})
         rows.append({"team": team, "staff": len(members), "cells": cells})
     return {"columns": cols, "rows": rows}
 
@@ -113,8 +120,11 @@ def gap_chart(gaps: dict) -> str:
         [f"{r['team']} ({r['staff']})" for r in gaps["rows"]],
         [c["label"] for c in gaps["columns"]],
         [[c["share"] for c in r["cells"]] for r in gaps["rows"]],
-        [[f"{c['capable']}/{c['staff']}" for c in r["cells"]] for r in gaps["rows"]],
-        "Staff holding each capability (share of team)")
+        [[f"{c['capable']}/{c['staff']}" if c["applicable"] else "n/a" for c in r["cells"]]
+         for r in gaps["rows"]],
+        "Staff holding each capability (share of team)",
+        legend="share of the team holding the capability",
+        note="n/a (grey): no one in the team has a role that does this task")
 
 
 # --- training needed for the current caseload ----------------------------------------------
@@ -200,6 +210,99 @@ def gap_report(people: list[Person], cfg: WorkforceConfig, bcfg: BacklogConfig,
 
 # --- assignment suggestions ------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Work:
+    """Work to be given to someone: the tasks, their band, the credentials they need and
+    the hours they take."""
+
+    tasks: tuple[str, ...]
+    band: str | None
+    requires: tuple[Requirement, ...]
+    hours: float
+    exposed: bool
+
+
+def work(cfg: WorkforceConfig, tasks: Sequence[str], band: str | None,
+         hours: float | None = None) -> Work:
+    for t in tasks:
+        if t not in cfg.tasks:
+            raise InvalidInput(f"unknown task {t!r}; expected one of {', '.join(cfg.tasks)}")
+    if hours is not None and not 0 < hours <= 1000:
+        raise InvalidInput(f"hours must be more than 0 and at most 1000 (not {hours:g})")
+    reqs: list[Requirement] = []
+    for t in tasks:
+        reqs.extend(r for r in cfg.tasks[t].for_band(band) if r not in reqs)
+    return Work(tuple(tasks), band, tuple(reqs),
+                hours if hours is not None else sum(cfg.tasks[t].hours_per_case for t in tasks),
+                any(cfg.tasks[t].exposure for t in tasks))
+
+
+@dataclass
+class Assessment:
+    """Whether one person may take some work: the hard rules broken (``reasons``), what
+    the suggestion rests on (``notes``) and what to check first (``warnings``)."""
+
+    reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    load: float = 0.0
+    exposure_share: float | None = None
+
+
+def assess(p: Person, cfg: WorkforceConfig, job: Work, as_of: date,
+           workload: Workload | None = None, exposure: dict | None = None) -> Assessment:
+    """The hard rules of :func:`suggest` (and of recording an allocation) for one person."""
+    a = cfg.assignment
+    out = Assessment()
+    if not p.active:
+        out.reasons.append("not active")
+    missing = p.missing(job.requires, as_of)
+    if missing:
+        out.reasons.append("lacks " + ", ".join(p.why_missing(r, as_of) for r in missing))
+    else:
+        held = [h for h in (p.holding(r, as_of) for r in job.requires) if h is not None]
+        soonest = min((h for h in held if h.expires), key=lambda h: h.expires or date.max,
+                      default=None)
+        out.notes.append("holds " + ", ".join(str(r) for r in job.requires)
+                         + (f" (soonest expiry {soonest.code} {soonest.expires})"
+                            if soonest else ""))
+    w = workload or Workload()
+    capacity = max(p.hours_per_week, 1e-9)
+    out.load = (w.open_hours + job.hours) / capacity
+    if w.open_allocations >= a.max_open_allocations:
+        out.reasons.append(f"{w.open_allocations} open allocations "
+                           f"(limit {a.max_open_allocations})")
+    elif out.load > a.max_load_share + 1e-9:
+        out.reasons.append(f"open work would be {out.load:.0%} of weekly hours "
+                           f"(limit {a.max_load_share:.0%})")
+    out.notes.append(f"{w.open_allocations} open allocations, {w.open_hours:g} h open work "
+                     f"+ {job.hours:g} h = {out.load:.0%} of {p.hours_per_week:g} h/week")
+    if w.in_examination:
+        out.notes.append(f"{w.in_examination} exhibit(s) in examination")
+    if not job.exposed:
+        out.exposure_share = 0.0
+        return out
+    if exposure is None:
+        # Unknown is not zero: someone whose grading happens outside Seawall may be at
+        # their limit already.
+        out.warnings.append("grading exposure unknown (no Seawall login linked and no "
+                            "--exposure figures): check it before allocating")
+        return out
+    item_limit, minute_limit = a.weekly_items_graded_limit, a.weekly_grading_minutes_limit
+    items, minutes = exposure.get("items_graded_7d", 0), exposure.get("minutes_7d", 0)
+    if exposure.get("paused_today"):
+        out.reasons.append("reached their own daily welfare limit today")
+    if item_limit and items >= item_limit:
+        out.reasons.append(f"graded {items} items in 7 days (limit {item_limit})")
+    if minute_limit and minutes >= minute_limit:
+        out.reasons.append(f"{minutes} min grading in 7 days (limit {minute_limit})")
+    out.exposure_share = max(items / item_limit if item_limit else 0.0,
+                             minutes / minute_limit if minute_limit else 0.0)
+    out.notes.append(f"exposure last 7 days: {items} items, {minutes} min "
+                     f"({out.exposure_share:.0%} of limit)")
+    return out
+
+
 def suggest(people: list[Person], cfg: WorkforceConfig, tasks: list[str], band: str | None,
             as_of: date, workload: dict[str, Workload] | None = None,
             exposure: dict[str, dict] | None = None, hours: float | None = None,
@@ -209,78 +312,31 @@ def suggest(people: list[Person], cfg: WorkforceConfig, tasks: list[str], band: 
     Hard rules: every required credential current; fewer than ``max_open_allocations`` open
     allocations; open work plus this work within ``max_load_share`` of weekly hours; for
     exposure tasks (grading, examination) the weekly welfare limits and the person's own
-    daily limits.  Among those left, the least loaded and least exposed come first.
+    daily limits.  Among those left, the least loaded and least exposed come first; people
+    whose exposure is unknown come after everyone whose exposure is known, with a warning.
     """
-    for t in tasks:
-        if t not in cfg.tasks:
-            raise InvalidInput(f"unknown task {t!r}; expected one of {', '.join(cfg.tasks)}")
+    job = work(cfg, tasks, band, hours)
     workload = workload or {}
     exposure = exposure or {}
-    a = cfg.assignment
-    max_alloc = a.max_open_allocations
-    max_share = a.max_load_share
-    item_limit = a.weekly_items_graded_limit
-    minute_limit = a.weekly_grading_minutes_limit
-    exposed = any(cfg.tasks[t].exposure for t in tasks)
-    hours = hours if hours is not None else sum(cfg.tasks[t].hours_per_case for t in tasks)
-    reqs: list[Requirement] = []
-    for t in tasks:
-        reqs.extend(r for r in cfg.tasks[t].for_band(band) if r not in reqs)
     suggestions, excluded = [], []
     for p in people:
         if not p.active:
             continue
-        reasons, notes = [], []
-        missing = p.missing(reqs, as_of)
-        if missing:
-            reasons.append("lacks " + ", ".join(str(r) for r in missing))
-        else:
-            held = [h for h in (p.holding(r, as_of) for r in reqs) if h is not None]
-            soonest = min((h for h in held if h.expires), key=lambda h: h.expires or date.max,
-                          default=None)
-            notes.append("holds " + ", ".join(str(r) for r in reqs)
-                         + (f" (soonest expiry {soonest.code} {soonest.expires})"
-                            if soonest else ""))
-        w = workload.get(p.staff_number, Workload())
-        capacity = max(p.hours_per_week, 1e-9)
-        load = (w.open_hours + hours) / capacity
-        if w.open_allocations >= max_alloc:
-            reasons.append(f"{w.open_allocations} open allocations (limit {max_alloc})")
-        elif load > max_share + 1e-9:
-            reasons.append(f"open work would be {load:.0%} of weekly hours "
-                           f"(limit {max_share:.0%})")
-        notes.append(f"{w.open_allocations} open allocations, {w.open_hours:g} h open work "
-                     f"+ {hours:g} h = {load:.0%} of {p.hours_per_week:g} h/week")
-        if w.in_examination:
-            notes.append(f"{w.in_examination} exhibit(s) in examination")
-        ex_share = 0.0
-        if exposed:
-            e = exposure.get(p.staff_number)
-            if e is None:
-                notes.append("no grading exposure recorded in Seawall")
-            else:
-                items, minutes = e.get("items_graded_7d", 0), e.get("minutes_7d", 0)
-                if e.get("paused_today"):
-                    reasons.append("reached their own daily welfare limit today")
-                if item_limit and items >= item_limit:
-                    reasons.append(f"graded {items} items in 7 days (limit {item_limit})")
-                if minute_limit and minutes >= minute_limit:
-                    reasons.append(f"{minutes} min grading in 7 days (limit {minute_limit})")
-                shares = [items / item_limit if item_limit else 0.0,
-                          minutes / minute_limit if minute_limit else 0.0]
-                ex_share = max(shares)
-                notes.append(f"exposure last 7 days: {items} items, {minutes} min "
-                             f"({ex_share:.0%} of limit)")
+        verdict = assess(p, cfg, job, as_of, workload.get(p.staff_number),
+                         exposure.get(p.staff_number))
         row = {"staff_number": p.staff_number, "name": p.name, "team": p.team,
-               "role": p.role, "load_share": round(load, 3),
-               "exposure_share": round(ex_share, 3)}
-        if reasons:
-            excluded.append({**row, "reasons": reasons})
+               "role": p.role, "load_share": round(verdict.load, 3),
+               "exposure_share": (None if verdict.exposure_share is None
+                                  else round(verdict.exposure_share, 3))}
+        if verdict.reasons:
+            excluded.append({**row, "reasons": verdict.reasons})
         else:
-            suggestions.append({**row, "score": round(load + ex_share, 3),
-                                "why": "; ".join(notes)})
-    suggestions.sort(key=lambda r: (r["score"], r["staff_number"]))
-    return {"tasks": tasks, "band": band, "hours": hours,
-            "requires": [str(r) for r in reqs],
+            known = verdict.exposure_share is not None
+            suggestions.append({**row, "score": round(verdict.load + (
+                verdict.exposure_share or 0.0), 3), "exposure_known": known,
+                "why": "; ".join(verdict.notes), "warnings": verdict.warnings})
+    suggestions.sort(key=lambda r: (not r["exposure_known"], r["score"], r["staff_number"]))
+    return {"tasks": tasks, "band": band, "hours": job.hours,
+            "requires": [str(r) for r in job.requires],
             "suggestions": suggestions[:limit], "eligible": len(suggestions),
             "excluded": sorted(excluded, key=lambda r: r["staff_number"])}

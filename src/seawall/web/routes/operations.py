@@ -11,15 +11,16 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from seawall.accounts.roles import Permission
-from seawall.errors import ConfigError, InvalidInput
+from seawall.errors import ConfigError, Conflict, InvalidInput, NotFound
 from seawall.operations import charts, reports
 from seawall.operations.bands import normalise_band
 from seawall.operations.csv_import import import_backlog
 from seawall.operations.simulation import Scenario
+from seawall.operations.workforce.allocations import close_allocation, open_allocations
 from seawall.operations.workforce.planning import gap_chart
 from seawall.store import audit
 from seawall.store.accounts_models import User
@@ -152,8 +153,22 @@ def workforce_page(request: Request, as_of: str | None = None,
     _audit_view(db, user, "workforce", {"as_of": day.isoformat()})
     return render(request, "operations_workforce.html", {
         "r": report, "as_of": day, "tasks": wcfg.tasks, "bands": bcfg.bands,
-        "band_order": bcfg.band_order,
+        "band_order": bcfg.band_order, "allocations": open_allocations(db),
         "chart": charts.data_uri(gap_chart(report["gap_map"]))})
+
+
+@router.post("/operations/workforce/allocations/{allocation_id}/close")
+def close_allocation_page(allocation_id: int, user: User = Depends(supervisors),
+                          db: Session = Depends(deps.get_db)):
+    """Close an allocation whose work is done (it stops counting towards the workload)."""
+    try:
+        close_allocation(db, user.username, allocation_id)
+    except NotFound:
+        raise HTTPException(404, f"No allocation {allocation_id}.") from None
+    except Conflict as exc:
+        raise HTTPException(409, str(exc)) from None
+    db.commit()
+    return RedirectResponse("/operations/workforce#allocations", status_code=303)
 
 
 def _suggestions(db: Session, task: str | None, band: str | None, hours: str | None,
