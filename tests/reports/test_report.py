@@ -82,7 +82,7 @@ def test_reproducible_csv_json_html(built, tmp_path):
     files = (tmp_path / "a" / "r.files.csv").read_text().splitlines()
     assert files[0].startswith("exhibit,full_path,") and len(files) == 10
     counts = (tmp_path / "a" / "r.csv").read_text()
-    assert "total,A,Category A,still,1,3,0,1,0,0,0,test-vics v1" in counts
+    assert "total,A,Category A,still,1,3,0,0,1,0,0,0,test-vics v1" in counts
     html = (tmp_path / "a" / "r.html").read_text()
     assert "<svg" in html and "Streamlined Forensic Report" in html
     doc = json.loads((tmp_path / "a" / "r.json").read_text())

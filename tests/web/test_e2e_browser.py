@@ -52,7 +52,7 @@ def test_login_blurred_thumbnail_and_keyboard_grading(server):  # noqa: F811  (f
         expect(page.locator(".grade-head")).to_contain_text("Item 2 of 2")
         expect(page.locator("#grade img.blurred")).to_have_count(2)  # stack + neighbour
         page.keyboard.press("3")  # Category C for the whole cluster
-        expect(page.locator(".flash")).to_contain_text("Graded 3 files as C.")
+        expect(page.locator(".flash")).to_contain_text("Graded 3 files as Category C: final.")
 
         page.goto(f"{server}/cases/{CASE1}")
         expect(page.locator("#graded")).to_have_text("3")

@@ -66,7 +66,7 @@ def test_grade_page_is_keyboard_first_and_blurred(as_user, ids):
 def test_cluster_graded_in_one_decision(as_user, ids, db_url):
     alice = as_user("alice")
     grade(alice, ids, ["dup1", "dup2", "near"], "B")
-    assert finals(db_url) == {ids[n]: ("B", "consensus") for n in ("dup1", "dup2", "near")}
+    assert finals(db_url) == {ids[n]: ("B", "single_grader") for n in ("dup1", "dup2", "near")}
     entry = last_audit(db_url, "grade")
     assert entry.actor == "alice" and entry.details["category"] == "B"
     assert sorted(entry.details["files"]) == sorted(ids[n] for n in ("dup1", "dup2", "near"))

@@ -80,7 +80,7 @@ def build_vics(report: dict, dialect: str = "UK") -> dict:
         category = first["category"]
         code = codes.get(category)
         basis = first["basis"]
-        if basis["method"] == "local_grade":
+        if basis["method"] in ("local_grade", "override"):
             lg = basis.get("local_grade") or {}
             source = f"Seawall local grade ({lg.get('method') or 'final'})"
             comment = (f"Local grade {lg.get('category')} by {lg.get('decided_by') or '?'} "
@@ -110,7 +110,8 @@ def build_vics(report: dict, dialect: str = "UK") -> dict:
         }
         if source:
             item["PrecategorizationSource"] = source
-        if basis["method"] == "local_grade" and (basis.get("local_grade") or {}).get("at"):
+        if (basis["method"] in ("local_grade", "override")
+                and (basis.get("local_grade") or {}).get("at")):
             item["DateUpdated"] = _vics_time(basis["local_grade"]["at"])
         alt = []
         if first["sha256"]:

@@ -67,6 +67,14 @@ def categories(scheme: str) -> list[tuple[str, str]]:
     return [(c.code, c.label) for c in grade_categories(scheme)]
 
 
+def label(scheme: str, code: str | None) -> str:
+    """The label shown for a category code (the code itself when the scheme lacks it)."""
+    for c in grade_categories(scheme):
+        if c.code == code:
+            return c.label
+    return code or ""
+
+
 def codes(scheme: str) -> list[str]:
     return [c.code for c in grade_categories(scheme)]
 

@@ -1,9 +1,21 @@
 """The grading workflow: queue of unknown media, clusters, dual grading, supervisor
-resolution, reveals and welfare counters.
+resolution and overrides, reveals and welfare counters.
 
 Only media that no hash set knows are queued: ``seawall.matching.service.file_results`` must
 report no match and not known-benign.  If the matching stage is unavailable the queue is
 empty (``MatchingUnavailable``) rather than exposing graders to media a hash set may know.
+
+The rules are enforced here, not by the pages:
+
+* a grade is accepted only for files in the grader's own queue (unknown media of the case,
+  not final, not disputed, not already graded by them), so no grader can touch a file a
+  trusted hash set categorises;
+* a grade below a hinted category (a near-miss or indicative match) needs independent
+  graders, as the most severe categories do; graders who disagree go to a supervisor;
+* changing a hash-set category or a final grade is :func:`override`: a supervisor's action
+  with a mandatory reason, recorded as such (``FinalGrade.method == "override"``);
+* ``FinalGrade.method`` says how a grade became final: ``single_grader``, ``consensus``
+  (two or more graders agreed), ``supervisor`` (a disagreement resolved) or ``override``.
 """
 
 from __future__ import annotations
@@ -17,6 +29,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from seawall.accounts.roles import Permission, allows
 from seawall.errors import InvalidInput, Unavailable
 from seawall.grading import schemes
 from seawall.hashing.content import DAMAGED_VIDEO
@@ -42,6 +55,26 @@ class MatchingUnavailable(Unavailable):
 
 class GradingError(InvalidInput, ValueError):
     """A grading request that cannot be carried out (shown to the user)."""
+
+
+# How a grade became final (FinalGrade.method).
+SINGLE_GRADER = "single_grader"
+CONSENSUS = "consensus"
+SUPERVISOR = "supervisor"
+OVERRIDE = "override"
+FINAL_METHOD_LABELS = {
+    SINGLE_GRADER: "one grader",
+    CONSENSUS: "independent graders agreed",
+    SUPERVISOR: "supervisor resolved a disagreement",
+    OVERRIDE: "supervisor override",
+}
+# Graders whose agreement a grade below a hinted category needs (as for category A).
+DUAL = 2
+
+
+def is_supervisor(user: User) -> bool:
+    """May resolve disagreements and override hash-set categories and final grades."""
+    return allows(user.role, Permission.SUPERVISE)
 
 
 def _file_results(session: Session, file_ids: list[int]) -> dict[int, dict]:
@@ -120,6 +153,41 @@ def _case_media(session: Session, case: Case) -> list[FileRecord]:
         .order_by(FileRecord.id)))
 
 
+def _queue_status(session: Session, case: Case, user: User, records: list[FileRecord]
+                  ) -> dict[int, tuple[str | None, str | None]]:
+    """file id -> (why it is not in the user's queue or None, most severe hinted category).
+
+    A file is in the user's queue when matching calls it unknown, it has no final grade, its
+    graders do not disagree and the user has not graded it yet."""
+    ids = [r.id for r in records]
+    results = _file_results(session, ids)
+    finals = dict(session.execute(select(FinalGrade.file_id, FinalGrade.category).where(
+        FinalGrade.case_id == case.id, FinalGrade.file_id.in_(ids))).all()) if ids else {}
+    grades = _active_grades(session, ids)
+    out: dict[int, tuple[str | None, str | None]] = {}
+    for record in records:
+        result = results.get(record.id)
+        unknown, near_miss = _is_unknown(result, case.scheme)
+        file_grades = grades.get(record.id, [])
+        reason = None
+        if record.id in finals:
+            reason = f"it already has a final grade ({finals[record.id]})"
+        elif record.error and not record.error.startswith(DAMAGED_VIDEO):
+            reason = "it could not be read or decoded, so it cannot be shown"
+        elif result is None:
+            reason = "matching has no verdict on it yet"
+        elif not unknown:
+            reason = ("a trusted hash set already puts it in category "
+                      f"{result.get('category')}" if result.get("category") is not None
+                      else "a trusted hash set knows it as benign")
+        elif any(g.user_id == user.id for g in file_grades):
+            reason = "you have already graded it"
+        elif len({g.category for g in file_grades}) > 1:
+            reason = "its graders disagree: it is waiting for a supervisor"
+        out[record.id] = (reason, near_miss)
+    return out
+
+
 def build_queue(session: Session, case: Case, user: User, settings: WebSettings
                 ) -> list[QueueItem]:
     """The user's queue for ``case``, most urgent first: near-misses (and indicative matches)
@@ -128,22 +196,9 @@ def build_queue(session: Session, case: Case, user: User, settings: WebSettings
     media = _case_media(session, case)
     if not media:
         return []
-    results = _file_results(session, [f.id for f in media])
-    finals = set(session.scalars(select(FinalGrade.file_id).where(FinalGrade.case_id == case.id)))
-    grades = _active_grades(session, [f.id for f in media])
-    near: dict[int, str | None] = {}
-    pending: list[FileRecord] = []
-    for record in media:
-        unknown, near_miss = _is_unknown(results.get(record.id), case.scheme)
-        if not unknown or record.id in finals:
-            continue
-        file_grades = grades.get(record.id, [])
-        if any(g.user_id == user.id for g in file_grades):
-            continue
-        if len({g.category for g in file_grades}) > 1:
-            continue  # disputed: waiting for a supervisor
-        near[record.id] = near_miss
-        pending.append(record)
+    status = _queue_status(session, case, user, media)
+    near = {fid: hint for fid, (reason, hint) in status.items() if reason is None}
+    pending = [record for record in media if record.id in near]
 
     # Exact duplicates stack (same SHA-256, else MD5); each stack then joins a PDQ cluster.
     stacks: dict[str, list[FileRecord]] = {}
@@ -186,21 +241,32 @@ def build_queue(session: Session, case: Case, user: User, settings: WebSettings
     return items
 
 
-def _required(settings: WebSettings, categories: Iterable[str]) -> int:
-    return max((settings.graders_required.get(c, 1) for c in categories), default=1)
+def graders_required(settings: WebSettings, scheme: str, category: str,
+                     hint: str | None = None) -> int:
+    """Independent graders needed before ``category`` is final for a file whose matches hint
+    at ``hint``: the category's own number (``settings.graders_required``), and never fewer
+    than for the hinted category; a grade *below* the hint needs at least :data:`DUAL`."""
+    needed = settings.graders_required.get(category, 1)
+    if hint:
+        needed = max(needed, settings.graders_required.get(hint, 1))
+        if schemes.severity(scheme, category) < schemes.severity(scheme, hint):
+            needed = max(needed, DUAL)
+    return needed
 
 
-def _finalise(session: Session, settings: WebSettings, case: Case, file_id: int) -> str:
-    """Make a file's grade final if its graders agree and are enough; returns its state."""
+def _finalise(session: Session, case: Case, file_id: int, required: int) -> str:
+    """Make a file's grade final if its graders agree and are at least ``required``;
+    returns its state: "final", "pending" (more graders needed) or "disputed"."""
     grades = _active_grades(session, [file_id]).get(file_id, [])
     cats = {g.category for g in grades}
     if len(cats) > 1:
         return "disputed"
-    if grades and len(grades) >= _required(settings, cats):
+    if grades and len(grades) >= required:
         names = session.scalars(select(User.username).where(
             User.id.in_([g.user_id for g in grades])).order_by(User.username)).all()
         session.add(FinalGrade(case_id=case.id, file_id=file_id, category=cats.pop(),
-                               method="consensus", decided_by=",".join(names)[:200]))
+                               method=CONSENSUS if len(grades) > 1 else SINGLE_GRADER,
+                               decided_by=",".join(names)[:200]))
         return "final"
     return "pending"
 
@@ -218,9 +284,21 @@ def _case_files(session: Session, case: Case, file_ids: list[int]) -> list[FileR
     return records
 
 
+def _not_in_queue(status: dict[int, tuple[str | None, str | None]]) -> str | None:
+    """The refusal for files outside the user's queue (None when all are in it)."""
+    refused = [(fid, reason) for fid, (reason, _hint) in sorted(status.items()) if reason]
+    if not refused:
+        return None
+    shown = "; ".join(f"file {fid}: {reason}" for fid, reason in refused[:2])
+    more = f"; {len(refused) - 2} more" if len(refused) > 2 else ""
+    return (f"Not graded, only files in your queue can be ({shown}{more}). A supervisor "
+            "overrides a hash-set category from the file's page.")
+
+
 def submit_grade(session: Session, settings: WebSettings, case: Case, user: User,
                  file_ids: list[int], category: str) -> dict:
-    """Grade files (one decision, e.g. a whole cluster) and audit it.  Caller commits."""
+    """Grade files of the user's queue (one decision, e.g. a whole cluster) and audit it.
+    Caller commits."""
     if category not in schemes.codes(case.scheme):
         raise GradingError(f"unknown category {category!r} for scheme {case.scheme}")
     reason = paused_reason(session, user)
@@ -228,11 +306,10 @@ def submit_grade(session: Session, settings: WebSettings, case: Case, user: User
         raise GradingError(reason)
     records = _case_files(session, case, file_ids)
     ids = [r.id for r in records]
-    if session.scalar(select(func.count(FinalGrade.id)).where(FinalGrade.file_id.in_(ids))):
-        raise GradingError("some of these files already have a final grade")
-    if session.scalar(select(func.count(Grade.id)).where(
-            Grade.file_id.in_(ids), Grade.user_id == user.id, Grade.withdrawn_at.is_(None))):
-        raise GradingError("you have already graded some of these files")
+    status = _queue_status(session, case, user, records)
+    refusal = _not_in_queue(status)
+    if refusal:
+        raise GradingError(refusal)
     now = utcnow()
     seconds = _active_seconds(session, user, now)
     decision = uuid.uuid4().hex
@@ -240,7 +317,8 @@ def submit_grade(session: Session, settings: WebSettings, case: Case, user: User
         session.add(Grade(case_id=case.id, file_id=record.id, user_id=user.id,
                           category=category, decision=decision, at=now))
     session.flush()
-    states = {fid: _finalise(session, settings, case, fid) for fid in ids}
+    states = {fid: _finalise(session, case, fid, graders_required(
+        settings, case.scheme, category, status[fid][1])) for fid in ids}
     counters = _exposure(session, user.id, now, category)
     counters.items_graded += len(ids)
     counters.seconds_grading += seconds
@@ -260,8 +338,8 @@ def undo_last(session: Session, case: Case, user: User) -> dict | None:
     grades = list(session.scalars(select(Grade).where(Grade.decision == last.decision)))
     ids = [g.file_id for g in grades]
     finals = list(session.scalars(select(FinalGrade).where(FinalGrade.file_id.in_(ids))))
-    if any(f.method != "consensus" for f in finals):
-        raise GradingError("a supervisor has already resolved these files")
+    if any(f.method not in (SINGLE_GRADER, CONSENSUS) for f in finals):
+        raise GradingError("a supervisor has already decided these files")
     for final in finals:
         session.delete(final)  # the consensus relied on the grade being withdrawn
     now = utcnow()
@@ -296,9 +374,76 @@ def resolve(session: Session, case: Case, supervisor: User, file_id: int, catego
     if file_id not in {f.id for f, _ in disputed(session, case)}:
         raise GradingError("this file is not awaiting resolution")
     session.add(FinalGrade(case_id=case.id, file_id=file_id, category=category,
-                           method="supervisor", decided_by=supervisor.username))
+                           method=SUPERVISOR, decided_by=supervisor.username))
     audit.record(session, supervisor.username, "grade.resolve", case=case.reference,
                  target=str(file_id), details={"category": category})
+
+
+def override(session: Session, case: Case, supervisor: User, record: FileRecord,
+             category: str, reason: str) -> dict:
+    """A supervisor's final grade that replaces a trusted hash-set category (or a final
+    grade), with a mandatory reason; recorded as ``override`` and audited with what it
+    replaced.  Caller commits."""
+    if not is_supervisor(supervisor):
+        raise GradingError("Only a supervisor can override a hash match or a final grade.")
+    if category not in schemes.codes(case.scheme):
+        raise GradingError(f"unknown category {category!r} for scheme {case.scheme}")
+    reason = " ".join(reason.split())
+    if not reason:
+        raise GradingError("An override needs a reason.")
+    if record.media_class not in MEDIA_CLASSES:
+        raise GradingError("Only pictures and videos are graded.")
+    target = file_grading(session, record)
+    if target.result is None:
+        raise GradingError("matching has no verdict on this file, so there is nothing to "
+                           "override")
+    if not target.overridable:
+        raise GradingError("Nothing to override: this file is unknown media; it is graded "
+                           "in the grading queue.")
+    previous = target.final
+    replaced = {"category": target.result.get("category"),
+                "known_benign": bool(target.result.get("known_benign")),
+                "final": ({"category": previous.category, "method": previous.method,
+                           "decided_by": previous.decided_by} if previous else None),
+                "matches": [{k: m.get(k) for k in ("set", "version", "kind", "distance",
+                                                   "category")}
+                            for m in target.result.get("matches") or []
+                            if not m.get("indicative")]}
+    if previous is not None:
+        session.delete(previous)
+        session.flush()
+    session.add(FinalGrade(case_id=case.id, file_id=record.id, category=category,
+                           method=OVERRIDE, decided_by=supervisor.username,
+                           reason=reason[:2000]))
+    audit.record(session, supervisor.username, "grade.override", case=case.reference,
+                 target=str(record.id),
+                 details={"category": category, "reason": reason[:2000], "replaced": replaced})
+    return replaced
+
+
+@dataclass
+class FileGrading:
+    """Everything the file page shows about how a file is categorised."""
+
+    result: dict | None  # matching's verdict (None: matching unavailable)
+    final: FinalGrade | None
+    grades: list[tuple[str, Grade]]  # (grader, grade), oldest first, withdrawn ones too
+    overridable: bool  # a supervisor may override its category
+
+
+def file_grading(session: Session, record: FileRecord) -> FileGrading:
+    try:
+        result = _file_results(session, [record.id]).get(record.id)
+    except MatchingUnavailable:
+        result = None
+    final = session.scalar(select(FinalGrade).where(FinalGrade.file_id == record.id))
+    grades = [(name, grade) for grade, name in session.execute(
+        select(Grade, User.username).join(User, User.id == Grade.user_id)
+        .where(Grade.file_id == record.id).order_by(Grade.at, Grade.id))]
+    overridable = record.media_class in MEDIA_CLASSES and (final is not None or (
+        result is not None and (result.get("category") is not None
+                                or bool(result.get("known_benign")))))
+    return FileGrading(result, final, grades, overridable)
 
 
 def final_grades(session: Session, case_reference: str) -> dict[int, str]:

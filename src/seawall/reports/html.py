@@ -40,7 +40,8 @@ def method_statement(report: dict) -> list[str]:
         f"{v['query_pct']:g}% of its distinct frames (quality at least {v['min_quality']}) are "
         f"within {v['radius']} bits of frames of the known video.",
         "Category of a file: a final local grade (agreed by the required number of trained "
-        "graders, or resolved by a supervisor) takes precedence; otherwise the most severe "
+        "graders, resolved by a supervisor, or a supervisor's override of a hash-set "
+        "category, listed with its reason) takes precedence; otherwise the most severe "
         "category among the matches from trusted hash sets whose category scheme is the "
         "case's scheme. Matches from untrusted sets or other schemes are shown as indicative "
         "only and never decide a category. A file is known benign only when every trusted "

@@ -30,11 +30,13 @@ from seawall.store.hashset_models import HashMatch, HashSet, HashSetVersion
 from seawall.store.models import Case, Exhibit, FileRecord
 from seawall.store.queries import case_by_reference
 
-REPORT_FORMAT_VERSION = 1
+REPORT_FORMAT_VERSION = 2  # 2: basis method "override" (who, when, why, what it replaced)
 MOTION = counts_mod.MOTION  # media_class -> "still" | "moving"
-# How a file's column was decided, strongest first: a human decision, then hash evidence.
-METHODS = ("local_grade", "exact", "pdq", "vpdq", "none")
+# How a file's column was decided, strongest first: a supervisor's override of the hash
+# evidence or of a grade (reason recorded), a local grade, then hash evidence.
+METHODS = ("override", "local_grade", "exact", "pdq", "vpdq", "none")
 METHOD_LABELS = {
+    "override": "supervisor override (reason recorded)",
     "local_grade": "local grade (trained staff)",
     "exact": "exact hash (MD5/SHA-1/SHA-256)",
     "pdq": "PDQ near-duplicate",
@@ -83,12 +85,16 @@ def _method_of(kinds: set[str]) -> str:
 
 
 def file_basis(result: dict, grade_info: dict | None = None) -> dict:
-    """Why one file sits in its column: method, deciding sets and any indicative hints."""
+    """Why one file sits in its column: method, deciding sets and any indicative hints.
+
+    An override (a supervisor's final grade replacing a hash-set category or a grade) is its
+    own method, with who, when, why and the trusted matches it overrode."""
     category = result.get("category")
     matches = result.get("matches") or []
     deciding: list[dict] = []
     if "local_grade" in result:
-        method = "local_grade"
+        method = ("override" if (grade_info or {}).get("method") == "override"
+                  else "local_grade")
     else:
         if category is not None:
             deciding = [m for m in matches if not m.get("indicative")
@@ -108,10 +114,14 @@ def file_basis(result: dict, grade_info: dict | None = None) -> dict:
                         "category": m.get("category")}
                        for m in matches if m.get("indicative")],
     }
-    if method == "local_grade":
+    if method in ("local_grade", "override"):
         basis["local_grade"] = {"category": result.get("local_grade"),
                                 **(grade_info or {"method": None, "decided_by": None,
-                                                  "at": None})}
+                                                  "at": None, "reason": None})}
+    if method == "override":
+        basis["overridden"] = [{k: m.get(k) for k in ("set", "version", "kind", "distance",
+                                                      "category")}
+                               for m in matches if not m.get("indicative")]
     return basis
 
 
@@ -122,9 +132,10 @@ def _grade_provenance(session: Session, case: Case) -> dict[int, dict]:
     except ImportError:
         return {}
     rows = session.execute(select(FinalGrade.file_id, FinalGrade.method, FinalGrade.decided_by,
-                                  FinalGrade.at).where(FinalGrade.case_id == case.id))
-    return {fid: {"method": method, "decided_by": by, "at": iso(at)}
-            for fid, method, by, at in rows}
+                                  FinalGrade.at, FinalGrade.reason)
+                           .where(FinalGrade.case_id == case.id))
+    return {fid: {"method": method, "decided_by": by, "at": iso(at), "reason": reason}
+            for fid, method, by, at, reason in rows}
 
 
 def _hash_sets(session: Session, case: Case) -> list[dict]:
@@ -278,7 +289,7 @@ def build_report(session: Session, case_reference: str, as_of: str | datetime | 
         cell["files"] += len(entries)
         best = min((e["basis"]["method"] for e in entries), key=METHODS.index)
         cell["methods"][best] += 1
-        if any(e["basis"]["method"] == "local_grade" for e in entries):
+        if any(e["basis"]["method"] in ("local_grade", "override") for e in entries):
             cell["local_grades"] += 1
         for e in entries:
             for hs in e["basis"]["hash_sets"]:

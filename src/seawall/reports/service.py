@@ -23,9 +23,11 @@ from seawall.reports.model import METHOD_LABELS, build_report
 FORMATS = ("html", "pdf", "csv", "json")
 DRILL_FIELDS = ["exhibit", "full_path", "inode", "allocated", "kind", "size", "motion",
                 "category", "counted_as", "method", "hash_sets", "match_kinds", "pdq_distance",
-                "local_grade", "local_grade_method", "local_grade_by", "indicative", "md5",
+                "local_grade", "local_grade_method", "local_grade_by", "override_reason",
+                "overridden", "indicative", "md5",
                 "sha1", "sha256", "media_type", "error"]
-COUNT_FIELDS = ["scope", "category", "label", "motion", "count", "files", "by_local_grade",
+COUNT_FIELDS = ["scope", "category", "label", "motion", "count", "files", "by_override",
+                "by_local_grade",
                 "by_exact", "by_pdq", "by_vpdq", "by_none", "hash_sets"]
 
 
@@ -48,6 +50,9 @@ def drill_rows(report: dict) -> list[dict]:
             "match_kinds": " ".join(b["match_kinds"]), "pdq_distance": b["pdq_distance"],
             "local_grade": lg.get("category"), "local_grade_method": lg.get("method"),
             "local_grade_by": lg.get("decided_by"),
+            "override_reason": lg.get("reason") if b["method"] == "override" else None,
+            "overridden": "; ".join(f"{m['set']} v{m['version']} {m['kind']} {m['category']}"
+                                    for m in b.get("overridden", [])),
             "indicative": "; ".join(f"{i['set']} v{i['version']} {i['kind']} {i['category']}"
                                     for i in b["indicative"]),
         })

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from seawall.store import accounts_models  # noqa: F401  (the users table the grades name)
@@ -32,7 +32,10 @@ class Grade(Base):
 
 
 class FinalGrade(Base):
-    """The agreed category of a file: graders' consensus or a supervisor's resolution."""
+    """The final local category of a file and how it was reached (``method``): one grader
+    where the category allows it (``single_grader``), independent graders who agreed
+    (``consensus``), a supervisor resolving a disagreement (``supervisor``), or a supervisor
+    overriding a hash-set category or an earlier final grade (``override``, with ``reason``)."""
 
     __tablename__ = "final_grades"
 
@@ -40,9 +43,10 @@ class FinalGrade(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), nullable=False, index=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("files.id"), unique=True, nullable=False)
     category: Mapped[str] = mapped_column(String(20), nullable=False)
-    method: Mapped[str] = mapped_column(String(20), nullable=False)  # consensus|supervisor
+    method: Mapped[str] = mapped_column(String(20), nullable=False)
     decided_by: Mapped[str] = mapped_column(String(200), nullable=False)
     at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    reason: Mapped[str | None] = mapped_column(Text)  # required for an override
 
 
 class Reveal(Base):

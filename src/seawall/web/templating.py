@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from seawall.accounts.roles import abilities
 from seawall.display import finalize_keep_line_breaks
+from seawall.grading import schemes
 
 FLASH_COOKIE = "seawall_flash"
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -27,6 +28,8 @@ def case_path(case_or_reference, *parts) -> str:
 
 
 templates.env.globals["case_path"] = case_path
+# Category codes ("not_indecent") are shown by their scheme's label everywhere.
+templates.env.globals["category_label"] = schemes.label
 
 
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200,

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from seawall.accounts import assignments
-from seawall.grading.service import has_reveal
+from seawall.grading import schemes
+from seawall.grading.service import FINAL_METHOD_LABELS, file_grading, has_reveal, is_supervisor
 from seawall.store import audit
 from seawall.store.accounts_models import User
 from seawall.store.grading_models import FinalGrade
@@ -112,11 +113,15 @@ def file_list(request: Request, access: deps.CaseAccess = Depends(deps.case_acce
 def file_detail(request: Request, record: FileRecord = Depends(deps.case_file),
                 access: deps.CaseAccess = Depends(deps.case_access)):
     db = access.db
-    final = db.scalar(select(FinalGrade).where(FinalGrade.file_id == record.id))
+    grading = file_grading(db, record)
     audit.record(db, access.user.username, "file.view", case=access.case.reference,
                  target=str(record.id))
     db.commit()
     may_see_media = access.may_see_media and record.media_class in ("image", "video")
     return render(request, "file.html", {
-        "case": access.case, "f": record, "final": final, "may_see_media": may_see_media,
+        "case": access.case, "f": record, "grading": grading, "final": grading.final,
+        "may_see_media": may_see_media,
+        "may_override": grading.overridable and is_supervisor(access.user),
+        "categories": schemes.categories(access.case.scheme),
+        "final_methods": FINAL_METHOD_LABELS,
         "revealed": may_see_media and has_reveal(db, access.user, record.id)})

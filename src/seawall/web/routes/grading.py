@@ -1,10 +1,10 @@
-"""Grading pages: the keyboard-first queue, undo, and the supervisor's disagreement queue."""
+"""Grading pages: the keyboard-first queue, undo, the supervisor's disagreement queue and
+the supervisor's override of a hash-set category or final grade."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 
-from seawall.accounts.roles import Permission, allows
 from seawall.grading import schemes, service
 from seawall.store.models import FileRecord
 from seawall.web import deps
@@ -61,9 +61,27 @@ def grade_submit(request: Request, files: str = Form(...), category: str = Form(
         return redirect_with_flash(request, case_path(access.case, "grade") + f"?i={index}",
                                    str(exc))
     access.db.commit()
-    n = len(result["states"])
-    message = f"Graded {n} file{'s' if n != 1 else ''} as {category}."
+    message = grade_feedback(result["states"], schemes.label(access.case.scheme, category))
     return redirect_with_flash(request, case_path(access.case, "grade") + f"?i={index}", message)
+
+
+NEXT_STEP = {
+    "final": "final",
+    "pending": "needs a second, independent grader before it is final",
+    "disputed": "the graders disagree, so it is sent to a supervisor",
+}
+
+
+def grade_feedback(states: dict[int, str], label: str) -> str:
+    """What a grading decision did and what happens next, per state of its files."""
+    n = len(states)
+    counts = {state: sum(1 for s in states.values() if s == state) for state in NEXT_STEP}
+    found = [(state, k) for state, k in counts.items() if k]
+    if len(found) == 1:
+        outcome = NEXT_STEP[found[0][0]]
+    else:
+        outcome = "; ".join(f"{k} {NEXT_STEP[state]}" for state, k in found)
+    return f"Graded {n} file{'s' if n != 1 else ''} as {label}: {outcome}."
 
 
 @router.post("/cases/{case_ref}/grade/undo")
@@ -81,8 +99,8 @@ def grade_undo(request: Request, access: deps.CaseAccess = Depends(deps.media_ac
 
 
 def _supervisor(access: deps.CaseAccess = Depends(deps.media_access)) -> deps.CaseAccess:
-    if not allows(access.user.role, Permission.SUPERVISE):
-        raise HTTPException(403, "Only supervisors resolve disagreements.")
+    if not service.is_supervisor(access.user):
+        raise HTTPException(403, "Only supervisors resolve disagreements and override grades.")
     return access
 
 
@@ -105,5 +123,23 @@ def review_resolve(request: Request, category: str = Form(...),
         message = str(exc)
     else:
         access.db.commit()
-        message = f"File {record.id} resolved as {category}."
+        message = (f"File {record.id} resolved as "
+                   f"{schemes.label(access.case.scheme, category)}: final.")
     return redirect_with_flash(request, case_path(access.case, "review"), message)
+
+
+@router.post("/cases/{case_ref}/files/{file_id}/override")
+def override_grade(request: Request, category: str = Form(...), reason: str = Form(""),
+                   record: FileRecord = Depends(deps.case_file),
+                   access: deps.CaseAccess = Depends(_supervisor)):
+    try:
+        service.override(access.db, access.case, access.user, record, category, reason)
+    except service.GradingError as exc:
+        access.db.rollback()
+        message = f"Not overridden: {exc}"
+    else:
+        access.db.commit()
+        message = (f"File {record.id} overridden: now "
+                   f"{schemes.label(access.case.scheme, category)} (override recorded with "
+                   "your reason).")
+    return redirect_with_flash(request, case_path(access.case, "files", record.id), message)
