@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from seawall.store.db import session_scope
-from seawall.store.web_models import Grade
+from seawall.store.grading_models import Grade
 
 from .conftest import CASE1
 from .test_grading import finals, grade, last_audit
