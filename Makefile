@@ -34,11 +34,14 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/seawall demo --out $(DEMO_OUT)
 
-test: install
+# The linters run first: a type error or a lint failure stops the run before the long suite.
+test: install lint
 	scripts/run_tests.sh
 
+# ruff, then mypy over src/seawall (config and its shrinking baseline in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Benchmarks are run by hand; results go to bench/RESULTS.md with the machine and date.
 bench: install

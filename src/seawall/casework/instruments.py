@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seawall.casework import conditions
-from seawall.casework.yamlmarks import MarkedDict, line_of, load
+from seawall.casework.yamlmarks import MarkedDict, MarkedList, line_of, load
 from seawall.errors import ConfigError
 
 FORMAT = "seawall-instrument/1"
@@ -220,7 +220,7 @@ def _string_list(chk: _Checker, doc: MarkedDict, key: str) -> list[str]:
 
 
 def _answers(chk: _Checker, raw, line: int, item_id: str) -> list[Answer]:
-    if not isinstance(raw, list) or len(raw) < 2:
+    if not isinstance(raw, MarkedList) or len(raw) < 2:
         chk.add(line_of(raw, line), f"item {item_id!r}: 'answers' needs at least two answers")
         return []
     out: list[Answer] = []
@@ -268,10 +268,10 @@ def _item(chk: _Checker, raw, line: int, section_ids: set[str]) -> Item | None:
     section = raw.get("section")
     if section is not None and section not in section_ids:
         chk.add(raw.line_of("section"), f"item {item_id!r}: unknown section {section!r}")
-    prefill = raw.get("prefill") or []
-    if not isinstance(prefill, list):
+    prefill = raw.get("prefill") or MarkedList()
+    if not isinstance(prefill, MarkedList):
         chk.add(raw.line_of("prefill"), f"item {item_id!r}: 'prefill' must be a list")
-        prefill = []
+        prefill = MarkedList()
     for index, rule in enumerate(prefill):
         rule = chk.mapping(rule, prefill.line_of(index), f"a prefill rule of {item_id!r}")
         if rule is None:
@@ -290,7 +290,7 @@ def _item(chk: _Checker, raw, line: int, section_ids: set[str]) -> Item | None:
 
 def _bands(chk: _Checker, doc: MarkedDict, low: int, high: int) -> list[Band]:
     raw = doc.get("bands")
-    if not isinstance(raw, list) or not raw:
+    if not isinstance(raw, MarkedList) or not raw:
         chk.add(doc.line_of("bands"), "'bands' needs a non-empty list")
         return []
     bands: list[Band] = []
@@ -342,10 +342,10 @@ def parse(text: str, source: str = "<string>") -> Instrument:
     kind = chk.text(doc, "kind")
     if kind and kind not in KINDS:
         chk.add(doc.line_of("kind"), f"kind must be one of {', '.join(KINDS)}")
-    sections = doc.get("sections") or []
-    if not isinstance(sections, list):
+    sections = doc.get("sections") or MarkedList()
+    if not isinstance(sections, MarkedList):
         chk.add(doc.line_of("sections"), "'sections' must be a list")
-        sections = []
+        sections = MarkedList()
     section_ids = set()
     for index, section in enumerate(sections):
         section = chk.mapping(section, sections.line_of(index), "a section")
@@ -355,9 +355,9 @@ def parse(text: str, source: str = "<string>") -> Instrument:
             chk.text(section, "title")
     raw_items = doc.get("items")
     items: list[Item] = []
-    if not isinstance(raw_items, list) or not raw_items:
+    if not isinstance(raw_items, MarkedList) or not raw_items:
         chk.add(doc.line_of("items"), "'items' needs a non-empty list")
-        raw_items = []
+        raw_items = MarkedList()
     for index, raw in enumerate(raw_items):
         item = _item(chk, raw, raw_items.line_of(index), section_ids)
         if item is None:
@@ -379,10 +379,10 @@ def parse(text: str, source: str = "<string>") -> Instrument:
     bands = _bands(chk, doc, low, high)
     band_ids = [b.id for b in bands]
     rules: list[Rule] = []
-    raw_rules = doc.get("rules") or []
-    if not isinstance(raw_rules, list):
+    raw_rules = doc.get("rules") or MarkedList()
+    if not isinstance(raw_rules, MarkedList):
         chk.add(doc.line_of("rules"), "'rules' must be a list")
-        raw_rules = []
+        raw_rules = MarkedList()
     answer_sets = {i.id: i.values for i in items}
     for index, raw in enumerate(raw_rules):
         raw = chk.mapping(raw, raw_rules.line_of(index), "a rule")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seawall.casework import conditions
-from seawall.casework.yamlmarks import MarkedDict, line_of, load
+from seawall.casework.yamlmarks import MarkedDict, MarkedList, line_of, load
 from seawall.errors import ConfigError
 
 FORMAT = "seawall-pathways/1"
@@ -70,16 +70,18 @@ def parse(text: str, source: str = "<string>") -> PathwayRules:
     for key in doc:
         if key not in {"format", "instrument", "facts", "pathways"}:
             problems.append(f"{source}:{doc.line_of(key)}: unknown key {key!r}")
-    facts = doc.get("facts") or []
-    for index, fact in enumerate(facts if isinstance(facts, list) else []):
+    facts = doc.get("facts")
+    if not isinstance(facts, MarkedList):
+        facts = MarkedList()
+    for index, fact in enumerate(facts):
         if not isinstance(fact, dict) or not fact.get("id") or not fact.get("question"):
             problems.append(f"{source}:{facts.line_of(index)}: a fact needs id and question")
     raw = doc.get("pathways")
     pathways: list[Pathway] = []
-    if not isinstance(raw, list) or len(raw) < 2:
+    if not isinstance(raw, MarkedList) or len(raw) < 2:
         problems.append(f"{source}:{doc.line_of('pathways')}: 'pathways' needs at least two "
                         "pathways (the last is the fallback)")
-        raw = []
+        raw = MarkedList()
     for index, entry in enumerate(raw):
         line = raw.line_of(index)
         if not isinstance(entry, MarkedDict) or not entry.get("id") or not entry.get("title"):

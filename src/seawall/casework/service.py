@@ -3,6 +3,7 @@ written to the audit log in the caller's transaction (commit to make both durabl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -426,7 +427,7 @@ def case_json(session: Session, case: Case) -> dict:
 BAND_ORDER = {"very_high": 0, "high": 1, "incomplete": 2, "medium": 3, "low": 4}
 
 
-def triage_rows(session: Session, cases: list[Case]) -> list[dict]:
+def triage_rows(session: Session, cases: Sequence[Case]) -> list[dict]:
     """One row per suspect (or per case without suspects) for the triage list, most urgent
     first: band, then due date."""
     rules = pathways.load_rules()

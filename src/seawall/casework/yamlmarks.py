@@ -35,24 +35,24 @@ def line_of(value, default: int = 0) -> int:
 def _build(node, source: str):
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
-        out = MarkedDict()
-        out.line, out.key_lines = line, {}
+        mapping = MarkedDict()
+        mapping.line, mapping.key_lines = line, {}
         for key_node, value_node in node.value:
             key = _build(key_node, source)
             if isinstance(key, dict | list):
                 raise ConfigError(problems=[f"{source}:{key_node.start_mark.line + 1}: "
                                             "a mapping key must be a plain value"])
-            if key in out:
+            if key in mapping:
                 raise ConfigError(problems=[f"{source}:{key_node.start_mark.line + 1}: "
                                             f"duplicate key {key!r}"])
-            out[key] = _build(value_node, source)
-            out.key_lines[key] = key_node.start_mark.line + 1
-        return out
+            mapping[key] = _build(value_node, source)
+            mapping.key_lines[key] = key_node.start_mark.line + 1
+        return mapping
     if isinstance(node, yaml.SequenceNode):
-        out = MarkedList(_build(item, source) for item in node.value)
-        out.line = line
-        out.item_lines = [item.start_mark.line + 1 for item in node.value]
-        return out
+        sequence = MarkedList(_build(item, source) for item in node.value)
+        sequence.line = line
+        sequence.item_lines = [item.start_mark.line + 1 for item in node.value]
+        return sequence
     # Scalars: let the safe constructor resolve the tag (int, bool, null, str ...).
     return yaml.SafeLoader(yaml.safe_dump(None)).construct_object(node, deep=True)
 

@@ -197,7 +197,7 @@ def suggest(
 
     check_format(fmt)
     bcfg, wcfg = _cfgs(config)
-    tasks = []
+    tasks: list[str] = []
     for t in task:
         tasks.extend(wcfg.assignment.new_case_tasks if t == "new-case" else [t])
     try:

@@ -32,7 +32,7 @@ def make_key(*parts: str) -> str:
 
 def utc_from_posix(seconds: float | int | None, nanoseconds: int = 0) -> datetime | None:
     """Naive UTC datetime from a POSIX time; None for unset (0) or absurd values."""
-    if not seconds and not nanoseconds:
+    if seconds is None or (not seconds and not nanoseconds):
         return None
     try:
         # timedelta arithmetic avoids the platform limits of fromtimestamp().

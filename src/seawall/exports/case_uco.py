@@ -68,8 +68,9 @@ def _hashes(base: str, values: list[tuple[str, str | None]]) -> list[dict]:
 def _file_node(node_id: str, name: str, path: str | None, size: int | None,
                hashes: list[tuple[str, str | None]], mime: str | None = None,
                times: dict | None = None) -> dict:
-    file_facet = {"@id": _id("FileFacet", node_id), "@type": "uco-observable:FileFacet",
-                  "uco-observable:fileName": name, "uco-observable:isDirectory": False}
+    file_facet: dict[str, object] = {
+        "@id": _id("FileFacet", node_id), "@type": "uco-observable:FileFacet",
+        "uco-observable:fileName": name, "uco-observable:isDirectory": False}
     if path is not None:
         file_facet["uco-observable:filePath"] = path
     if size is not None:
@@ -78,7 +79,8 @@ def _file_node(node_id: str, name: str, path: str | None, size: int | None,
         if value is not None:
             file_facet[f"uco-observable:{prop}"] = _time(value)
     facets = [file_facet]
-    content = {"@id": _id("ContentDataFacet", node_id), "@type": "uco-observable:ContentDataFacet"}
+    content: dict[str, object] = {"@id": _id("ContentDataFacet", node_id),
+                                  "@type": "uco-observable:ContentDataFacet"}
     if size is not None:
         content["uco-observable:sizeInBytes"] = _int(size)
     if mime:
@@ -139,16 +141,18 @@ def export_case(session: Session, case_reference: str, out: Path, **_options) ->
                 description += f"; acquisition MD5 {ewf['stored_md5']}"
             if ewf.get("stored_sha1"):
                 description += f"; acquisition SHA-1 {ewf['stored_sha1']}"
-            record = {"@id": record_id, "@type": "case-investigation:ProvenanceRecord",
-                      "case-investigation:exhibitNumber": exhibit.reference,
-                      "uco-core:description": description}
+            record: dict[str, object] = {
+                "@id": record_id, "@type": "case-investigation:ProvenanceRecord",
+                "case-investigation:exhibitNumber": exhibit.reference,
+                "uco-core:description": description}
             if images or members[exhibit.reference]:
                 record["uco-core:object"] = images + members[exhibit.reference]
             emit(record)
-            action = {"@id": _id("InvestigativeAction", case_reference, exhibit.reference),
-                      "@type": "case-investigation:InvestigativeAction",
-                      "uco-core:name": "scan", "uco-action:instrument": {"@id": tool_id},
-                      "uco-action:result": [{"@id": record_id}]}
+            action: dict[str, object] = {
+                "@id": _id("InvestigativeAction", case_reference, exhibit.reference),
+                "@type": "case-investigation:InvestigativeAction",
+                "uco-core:name": "scan", "uco-action:instrument": {"@id": tool_id},
+                "uco-action:result": [{"@id": record_id}]}
             if images:
                 action["uco-action:object"] = images
             if exhibit.scan_started:
@@ -157,9 +161,9 @@ def export_case(session: Session, case_reference: str, out: Path, **_options) ->
                 action["uco-action:endTime"] = _time(exhibit.scan_finished)
             emit(action)
             records.append({"@id": record_id})
-        investigation = {"@id": _id("Investigation", case_reference),
-                         "@type": "case-investigation:Investigation",
-                         "uco-core:name": case_reference}
+        investigation: dict[str, object] = {"@id": _id("Investigation", case_reference),
+                                            "@type": "case-investigation:Investigation",
+                                            "uco-core:name": case_reference}
         if records:
             investigation["uco-core:object"] = records
         emit(investigation)

@@ -8,7 +8,7 @@ Other packages add formats through the ``seawall.exporters`` entry-point group (
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -16,8 +16,9 @@ from seawall.registry import Registry
 
 
 class Exporter(Protocol):
+    # Any, not object: each writer declares the options it takes (``dialect: str`` ...).
     def __call__(self, session: Session, case_reference: str, out: Path,
-                 **options: object) -> int: ...
+                 **options: Any) -> int: ...
 
 
 EXPORTERS: Registry[Exporter] = Registry(

@@ -92,7 +92,7 @@ def _video_frames(data: bytes, size: int) -> list[Image.Image]:
     with av.open(io.BytesIO(data)) as container:
         stream = container.streams.video[0]
         total = stream.frames or 0
-        if total <= 0 and stream.duration and stream.average_rate:
+        if total <= 0 and stream.duration and stream.average_rate and stream.time_base:
             total = int(stream.duration * stream.time_base * stream.average_rate)
         wanted = ({int(total * (i + 0.5) / VIDEO_FRAMES) for i in range(VIDEO_FRAMES)}
                   if total > 0 else set(range(VIDEO_FRAMES)))
@@ -118,8 +118,9 @@ def _strip(frames: list[Image.Image]) -> Image.Image:
 def obscure(image: Image.Image) -> Image.Image:
     """Greyscale and blur hard enough that content is not recognisable, only its layout."""
     grey = image.convert("L")
-    small = grey.resize((max(1, grey.width // 16), max(1, grey.height // 16)), Image.BILINEAR)
-    return small.resize(grey.size, Image.BILINEAR).filter(
+    small = grey.resize((max(1, grey.width // 16), max(1, grey.height // 16)),
+                        Image.Resampling.BILINEAR)
+    return small.resize(grey.size, Image.Resampling.BILINEAR).filter(
         ImageFilter.GaussianBlur(max(4, min(grey.size) // 20)))
 
 

@@ -193,7 +193,7 @@ def extension_of(name: str) -> str:
     return ext[1:].lower()
 
 
-def sniff(head: bytes, name: str) -> MediaType:
+def sniff(head: bytes | memoryview, name: str) -> MediaType:
     """Media type of a file from its first bytes; ``name`` only feeds ``extension_mismatch``."""
     kind = content_kind(bytes(head[:SNIFF_BYTES]))
     mime, media_class = KINDS[kind]

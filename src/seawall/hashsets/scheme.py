@@ -173,7 +173,7 @@ def load_scheme(name: str) -> Scheme:
 
 
 def available() -> list[str]:
-    names = set()
+    names: set[str] = set()
     for d in _config_dirs():
         names.update(p.stem for p in d.glob("*.toml"))
     for res in resources.files("seawall.hashsets").joinpath("schemes").iterdir():

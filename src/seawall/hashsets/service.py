@@ -26,7 +26,7 @@ from seawall.hashsets.base import (
     _TooMany,
 )
 from seawall.hashsets.registry import FORMATS
-from seawall.hashsets.scheme import SchemeError, load_scheme, scheme_file
+from seawall.hashsets.scheme import Scheme, SchemeError, load_scheme, scheme_file
 from seawall.registry import UnknownName
 from seawall.store.hashset_models import HashEntry, HashMatch, HashSet, HashSetVersion
 
@@ -69,6 +69,7 @@ def import_hashset(
     """
     path = Path(path)
     started = time.monotonic()
+    chosen: Scheme | None
     try:
         format_ = FORMATS.get(fmt)
         if scheme_path:

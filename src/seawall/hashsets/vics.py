@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from seawall.hashsets.base import ImportContext, Row, parse_hex
 from seawall.hashsets.jsonstream import JsonStream, JsonStreamError
@@ -39,7 +40,7 @@ def parse_context(url: str) -> tuple[str, str]:
 
 def read(raw, ctx: ImportContext) -> Iterator[Row]:
     js = JsonStream(raw)
-    state = {"record": 0, "dialect": None}
+    state: dict[str, Any] = {"record": 0, "dialect": None}
     try:
         for key in js.object_items():
             if key in ("odata.metadata", "@odata.context"):
@@ -163,12 +164,12 @@ def _media(obj, record: int, line: int, ctx: ImportContext, table) -> Iterator[R
         if not isinstance(alt, dict):
             ctx.error(where, "AlternativeHashes entries must be objects")
             return
-        kind = _ALT_KINDS.get(str(alt.get("HashName", "")).upper())
-        if kind is None:
+        alt_kind = _ALT_KINDS.get(str(alt.get("HashName", "")).upper())
+        if alt_kind is None:
             continue  # PhotoDNA, EDK, …: not matched here
         if alt.get("HashValue") in (None, ""):
             continue  # absent, as a null MD5/SHA1 is
-        got = parse_hex(alt.get("HashValue"), kind)
+        got = parse_hex(alt.get("HashValue"), alt_kind)
         if isinstance(got, str):
             ctx.error(where, f"AlternativeHashes {alt.get('HashName')}: {got}")
             return

@@ -184,6 +184,7 @@ class PdqIndex:
         """Write atomically (temp dir + rename), so readers never see half an index."""
         arrays = {"hashes": self.hashes}
         if self.has_tables:
+            assert self.ids is not None and self.offsets is not None
             for j in range(len(CHUNKS)):
                 arrays[f"ids{j}"] = self.ids[j]
                 arrays[f"off{j}"] = self.offsets[j]
@@ -224,8 +225,11 @@ class PdqIndex:
         return _finish(qs, rs, ds)
 
     def _search_batch(self, q: np.ndarray, radius: int, t: int):
+        assert self.offsets is not None  # search() checks has_tables
         nq = len(q)
-        out_q, out_r, out_d = [], [], []
+        out_q: list[np.ndarray] = []
+        out_r: list[np.ndarray] = []
+        out_d: list[np.ndarray] = []
         for j, (w, s, b) in enumerate(CHUNKS):
             probes = _chunk_keys(q, w, s, b)[:, None] ^ _masks(b, t)[None, :]
             off = self.offsets[j]
@@ -248,6 +252,7 @@ class PdqIndex:
         return cq[first], cr[first], dist[first]
 
     def _verify(self, q, j, q0, start, count, radius, out_q, out_r, out_d) -> None:
+        assert self.ids is not None  # search() checks has_tables
         owner = np.repeat(np.arange(q0, q0 + len(start), dtype=np.int64), start.shape[1])
         start, count = start.ravel(), count.ravel()
         keep = count > 0

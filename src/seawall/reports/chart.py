@@ -34,7 +34,8 @@ def category_chart(columns: list[dict], total: dict) -> str:
             ax.set_yticks(y, labels)
             ax.set_xlabel("distinct files (by hash), all exhibits")
             ax.spines[["top", "right"]].set_visible(False)
-            ax.xaxis.get_major_locator().set_params(integer=True)
+            # The default AutoLocator is a MaxNLocator, which takes ``integer``.
+            ax.xaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
             peak = max([s + m for s, m in zip(still, moving, strict=True)] + [1])
             ax.set_xlim(0, peak * 1.15)
             for yi, s, m in zip(y, still, moving, strict=True):

@@ -133,7 +133,7 @@ def _compare(expected: list[dict], found: list[dict], volume: str,
         cands.sort(key=lambda f: (f["kind"] != exp["kind"], f["md5"] != exp["md5"]))
         got = cands.pop(0) if cands else None
         rule = accepted.get(exp["path"])
-        fields = ("kind", "allocated", "size", "md5")
+        fields: tuple[str, ...] = ("kind", "allocated", "size", "md5")
         if rule and rule.get("compare") == "presence":
             fields = ()
         problems = []

@@ -18,8 +18,9 @@ import getpass
 import hashlib
 import json
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from seawall.store.audit_models import AuditEntry, AuditHead
@@ -69,9 +70,9 @@ def _lock_head(session: Session) -> AuditHead:
     now = utcnow()
     # A write first: on SQLite this takes the database write lock before we read the tip;
     # on PostgreSQL it row-locks the head until commit, like SELECT ... FOR UPDATE.
-    result = session.execute(
+    result = cast(CursorResult, session.execute(
         update(AuditHead).where(AuditHead.id == 1).values(updated_at=now)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     if result.rowcount == 0:
         # Only for a head row removed by hand: the migration creates it.
         head = AuditHead(id=1, last_seq=0, last_hash=GENESIS_HASH, updated_at=now)

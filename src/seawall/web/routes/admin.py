@@ -95,7 +95,7 @@ def update_user(request: Request, username: str, role: str = Form(...),
     after = {"role": target.role, "active": target.active,
              "daily_reveal_limit": target.daily_reveal_limit,
              "daily_grading_minutes_limit": target.daily_grading_minutes_limit}
-    changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    changes: dict[str, object] = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if unlock and accounts.unlock(target):
         changes["unlocked"] = True
     if changes:

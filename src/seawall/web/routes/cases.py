@@ -93,7 +93,7 @@ def file_list(request: Request, access: deps.CaseAccess = Depends(deps.case_acce
         query = query.where(FileRecord.error.is_not(None))
     if mismatch:
         query = query.where(FileRecord.extension_mismatch.is_(True))
-    total = db.scalar(select(func.count()).select_from(query.subquery()))
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.execute(query.order_by(FileRecord.id)
                       .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     filters = {"exhibit": exhibit or "", "media_class": media_class or "", "q": q or "",

@@ -8,6 +8,9 @@ view and change is audited.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
@@ -53,7 +56,8 @@ def _text(form, name: str, limit: int = 5000) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-async def _apply(request: Request, access: deps.CaseAccess, action, done: str):
+async def _apply(request: Request, access: deps.CaseAccess, action,
+                 done: str | Callable[[Any], str]):
     """Run a form action in the request's transaction and come back to the case page."""
     db = access.db
     try:
