@@ -153,7 +153,7 @@ def fake_matching(ids, monkeypatch):
 
 @pytest.fixture
 def settings():
-    return WebSettings(ip_failure_limit=8, lockout_threshold=3)
+    return WebSettings(ip_failure_limit=8, login_delay_after=3)
 
 
 @pytest.fixture

@@ -1,17 +1,20 @@
-"""Login, sessions, cookies, CSRF, lockout and rate limiting."""
+"""Login, sessions, cookies, CSRF, the per-name login delay and rate limiting."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from seawall.store import audit
 from seawall.store.accounts_models import User
 from seawall.store.audit_models import AuditEntry
 from seawall.store.db import session_scope
-from seawall.store.web_models import WebSession
+from seawall.store.web_models import LoginAttempt, WebSession
+from seawall.web import auth
+from tests.browser import chromium_page, needs_chromium, server  # noqa: F401
+from tests.browser import login as browser_login
 
 from .conftest import PASSWORD, csrf_of, login
 
@@ -67,18 +70,73 @@ def test_login_requires_csrf_token(client):
     assert response.status_code == 403
 
 
-def test_lockout_after_repeated_failures(client, db_url, settings):
-    for _ in range(settings.lockout_threshold):
-        assert login(client, "alice", "wrong password!").status_code == 401
-    # Now even the right password is refused.
-    response = login(client, "alice")
-    assert response.status_code == 423 and "locked" in response.text
-    assert ("alice", "login.locked") in actions(db_url)
-    # After the lockout period the right password works again.
+def _age_login_attempts(db_url, delta):
+    """Move every recorded attempt ``delta`` into the past (as if that time had passed)."""
     with session_scope(db_url) as s:
-        user = s.scalar(select(User).where(User.username == "alice"))
-        user.locked_until = audit.utcnow() - timedelta(seconds=1)
-    assert login(client, "alice").status_code == 303
+        for row in s.scalars(select(LoginAttempt)):
+            row.at -= delta
+
+
+def _error(response) -> str:
+    return re.search(r'class="error"[^>]*>([^<]*)<', response.text).group(1)
+
+
+def test_known_and_unknown_names_answer_alike_while_delayed(client, db_url, settings):
+    """No user enumeration: after the same failures a real account and a made-up name give
+    the same status and message, and the real account's right password is not checked."""
+    for name in ("alice", "nobody"):
+        for _ in range(settings.login_delay_after):
+            assert login(client, name, "wrong password!").status_code == 401
+    real, made_up = login(client, "alice"), login(client, "nobody", "wrong password!")
+    assert real.status_code == made_up.status_code == 429
+    assert _error(real) == _error(made_up) == ("Too many failed attempts for this user name. "
+                                               "Try again in 2 seconds.")
+    assert real.headers["retry-after"] == made_up.headers["retry-after"] == "2"
+    assert ("alice", "login.delayed") in actions(db_url)
+    assert ("nobody", "login.delayed") in actions(db_url)
+
+
+def test_nobody_can_lock_an_account_out(client, db_url, settings):
+    """An attacker's failures only delay the account (boundedly), attempts while delayed are
+    not counted, and the right password works once the delay has passed."""
+    for _ in range(settings.login_delay_after):
+        login(client, "sam", "wrong password!")
+    for _ in range(20):  # hammering while delayed: refused unchecked, delay unchanged
+        assert login(client, "sam", "wrong password!").status_code == 429
+    _age_login_attempts(db_url, settings.login_delay_base)
+    response = login(client, "sam")
+    assert response.status_code == 303
+    with session_scope(db_url) as s:
+        sam = s.scalar(select(User).where(User.username == "sam"))
+        assert sam.failed_logins == 0 and sam.locked_until is None
+
+
+def test_login_delay_doubles_and_is_bounded(client, db_url, settings):
+    delays = [auth.login_delay(settings, n).total_seconds() for n in range(14)]
+    assert delays[:settings.login_delay_after] == [0] * settings.login_delay_after
+    assert delays[3:8] == [2, 4, 8, 16, 32]
+    assert max(delays) == auth.login_delay(settings, 10**6).total_seconds() == 600
+    for _ in range(settings.login_delay_after):
+        assert login(client, "carol", "wrong password!").status_code == 401
+    seen = []
+    for _ in range(4):
+        waiting = login(client, "carol", "wrong password!")
+        assert waiting.status_code == 429
+        seen.append(int(waiting.headers["retry-after"]))
+        _age_login_attempts(db_url, timedelta(seconds=seen[-1]))
+        assert login(client, "carol", "wrong password!").status_code == 401
+    assert seen == [2, 4, 8, 16]
+
+
+def test_admin_clears_the_delay(client, as_user, db_url, settings):
+    for _ in range(settings.login_delay_after):
+        login(client, "carol", "wrong password!")
+    assert login(client, "carol").status_code == 429
+    users_page = as_user("admin").get("/admin/users").text
+    assert "3 failed, delayed" in users_page
+    as_user("admin").post("/admin/users/carol", {"role": "grader", "active": "true",
+                                                 "unlock": "true"})
+    assert login(client, "carol").status_code == 303
 
 
 def test_rate_limit_per_address(client, settings, db_url):
@@ -169,3 +227,20 @@ def test_password_policy_and_roles(db_url):
             create_user(s, "alice", PASSWORD, "grader")
         user = create_user(s, "newbie", PASSWORD, "grader")
         assert user.password_hash.startswith("$argon2id$")
+
+
+@needs_chromium
+def test_delayed_login_in_the_browser(server, settings):  # noqa: F811  (fixture)
+    from playwright.sync_api import expect
+
+    with chromium_page(console_errors=False) as (page, errors):
+        shown = []
+        for name in ("alice", "nobody"):
+            for _ in range(settings.login_delay_after):
+                browser_login(page, server, name, "wrong password!")
+                expect(page.locator(".error")).to_have_text(
+                    "Unknown user name or wrong password.")
+            browser_login(page, server, name)
+            shown.append(page.locator(".error").inner_text())
+        assert shown[0] == shown[1] and "Try again in 2 seconds" in shown[0]
+        assert errors == []

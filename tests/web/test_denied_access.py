@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from seawall.store import audit
+from seawall.store.audit_models import AuditEntry
 from seawall.store.db import session_scope
-from seawall.store.web_models import AuditEntry
 from tests.browser import chromium_page, login, needs_chromium, server  # noqa: F401
 
 from .conftest import CASE1

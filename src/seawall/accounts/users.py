@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from seawall.accounts.roles import ROLES
 from seawall.errors import InvalidInput
 from seawall.store.accounts_models import User
+from seawall.store.web_models import LoginAttempt
 
 _hasher = PasswordHasher()
 # Verified when the username is unknown, so timing does not reveal which names exist.
@@ -62,10 +63,13 @@ def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
-def unlock(user: User) -> bool:
-    """Clear a lockout after repeated failed logins; False if there was nothing to clear."""
+def unlock(session: Session, user: User) -> bool:
+    """Clear the login delay after repeated failed logins (forget the failures counted
+    against the name); False if there was nothing to clear."""
     if user.locked_until is None and not user.failed_logins:
         return False
+    session.execute(delete(LoginAttempt).where(LoginAttempt.username == user.username,
+                                               LoginAttempt.success.is_(False)))
     user.locked_until = None
     user.failed_logins = 0
     return True

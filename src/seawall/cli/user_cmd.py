@@ -56,12 +56,12 @@ def register(app: typer.Typer) -> None:
             for user in session.scalars(select(User).order_by(User.username)):
                 state = "active" if user.active else "inactive"
                 if user.locked_until:
-                    state += f", locked until {user.locked_until:%Y-%m-%d %H:%M} UTC"
+                    state += f", login delayed until {user.locked_until:%Y-%m-%d %H:%M:%S} UTC"
                 typer.echo(f"{user.username}\t{user.role}\t{state}")
 
     @users.command("unlock")
     def unlock(name: str = typer.Argument(...), db: str | None = DbOption) -> None:
-        """Clear a lockout after repeated failed logins."""
+        """Clear the login delay after repeated failed logins."""
         from seawall.accounts.users import find_user
         from seawall.accounts.users import unlock as clear_lockout
         from seawall.store import audit
@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
             user = find_user(session, name)
             if user is None:
                 fail(f"no user {name!r}")
-            clear_lockout(user)
+            clear_lockout(session, user)
             audit.record(session, cli_actor(), "admin.user.update", target=name,
                          details={"unlocked": True})
         console.print(f"user {name} unlocked")

@@ -16,7 +16,14 @@ def register(app: typer.Typer) -> None:
             False, "--secure-cookies/--no-secure-cookies",
             help="Mark cookies Secure (set when served over HTTPS, directly or via a proxy)."),
         proxy_headers: bool = typer.Option(
-            False, "--proxy-headers", help="Trust X-Forwarded-* from a local reverse proxy."),
+            False, "--proxy-headers",
+            help="Take the client address from the reverse proxy's X-Forwarded-For. Needed "
+                 "behind a proxy: otherwise every user shares the proxy's address, and its "
+                 "failed-login rate limit."),
+        forwarded_allow_ips: str = typer.Option(
+            "127.0.0.1", "--forwarded-allow-ips",
+            help="Comma-separated proxy addresses (or networks) whose X-Forwarded-For is "
+                 "trusted, with --proxy-headers."),
         db: str | None = DbOption,
     ) -> None:
         """Serve the web interface (bind to localhost unless a TLS proxy is in front)."""
@@ -26,5 +33,5 @@ def register(app: typer.Typer) -> None:
 
         web_app = create_app(db, secure_cookies=secure_cookies)
         uvicorn.run(web_app, host=host, port=port, proxy_headers=proxy_headers,
-                    forwarded_allow_ips="127.0.0.1" if proxy_headers else None,
+                    forwarded_allow_ips=forwarded_allow_ips if proxy_headers else None,
                     server_header=False)

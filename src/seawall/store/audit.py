@@ -30,7 +30,7 @@ GENESIS_HASH = "0" * 64
 
 # Known actions, for the UI's filter; record() accepts any dotted name.
 ACTIONS = (
-    "login.success", "login.failure", "login.locked", "login.rate_limited", "logout",
+    "login.success", "login.failure", "login.delayed", "login.rate_limited", "logout",
     "case.view", "files.view", "media.view", "media.reveal", "grade", "grade.undo",
     "grade.resolve", "export", "admin.user.add", "admin.user.update", "admin.case.add",
     "admin.case.assign", "admin.case.unassign", "audit.view", "access.denied",

@@ -1,13 +1,14 @@
-"""Login (with lockout and rate limiting) and server-side sessions.  Users and passwords
-themselves are :mod:`seawall.accounts.users`."""
+"""Login (with a growing per-name delay and rate limiting) and server-side sessions.  Users
+and passwords themselves are :mod:`seawall.accounts.users`."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,52 +29,84 @@ def tokens_equal(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(a.encode(), b.encode())
 
 
+GENERIC_FAILURE = "Unknown user name or wrong password."
+
+
 @dataclass
 class LoginResult:
     user: User | None
     error: str | None = None
     status: int = 200
+    retry_after: int | None = None  # seconds, for a 429
+
+
+def login_delay(settings: WebSettings, failures: int) -> timedelta:
+    """How long after the last of ``failures`` consecutive failures the next attempt waits:
+    nothing at first, then login_delay_base doubling per failure up to login_delay_max."""
+    steps = failures - settings.login_delay_after
+    if steps < 0:
+        return timedelta(0)
+    return min(settings.login_delay_base * 2 ** min(steps, 32), settings.login_delay_max)
+
+
+def _recent_failures(session: Session, settings: WebSettings, username: str,
+                     now: datetime) -> tuple[int, datetime | None]:
+    """(failures for the name since its last success within the window, the last one's time).
+    Counted from the attempts, not the account, so a name nobody has answers alike."""
+    since = now - settings.login_failure_window
+    last_success = session.scalar(select(func.max(LoginAttempt.at)).where(
+        LoginAttempt.username == username, LoginAttempt.success.is_(True),
+        LoginAttempt.at >= since))
+    count, last = session.execute(select(func.count(), func.max(LoginAttempt.at)).where(
+        LoginAttempt.username == username, LoginAttempt.success.is_(False),
+        LoginAttempt.at >= (last_success or since))).one()
+    return count, last
 
 
 def attempt_login(session: Session, settings: WebSettings, username: str, password: str,
                   ip: str) -> LoginResult:
-    """Check credentials, applying the per-address rate limit and per-account lockout, and
-    audit the outcome.  The caller commits."""
+    """Check credentials, applying the per-address rate limit and the per-name login delay,
+    and audit the outcome.  The caller commits.
+
+    Unknown names, wrong passwords and names waiting out their delay answer the same way
+    whether or not the account exists, and no number of failures locks an account: after
+    the (bounded) delay the right password works."""
     now = utcnow()
     username = username.strip()[:100]
-    generic = "Unknown user name or wrong password."
     since = now - settings.ip_failure_window
-    failures = session.scalar(
+    address_failures = session.scalar(
         select(func.count()).select_from(LoginAttempt).where(
             LoginAttempt.ip == ip, LoginAttempt.at >= since, LoginAttempt.success.is_(False)))
-    if failures >= settings.ip_failure_limit:
+    if (address_failures or 0) >= settings.ip_failure_limit:
         audit.record(session, username or "-", "login.rate_limited", details={"ip": ip})
-        return LoginResult(None, "Too many failed attempts. Try again later.", 429)
+        return LoginResult(None, "Too many failed attempts. Try again later.", 429,
+                           retry_after=int(settings.ip_failure_window.total_seconds()))
+
+    failures, last_failure = _recent_failures(session, settings, username, now)
+    if last_failure is not None:
+        wait = last_failure + login_delay(settings, failures) - now
+        if wait > timedelta(0):
+            # Not checked and not counted: waiting attempts neither guess nor lengthen it.
+            seconds = math.ceil(wait.total_seconds())
+            audit.record(session, username or "-", "login.delayed",
+                         details={"ip": ip, "retry_after": seconds})
+            return LoginResult(None, "Too many failed attempts for this user name. "
+                               f"Try again in {seconds} seconds.", 429, retry_after=seconds)
 
     user = find_user(session, username)
-    if user is not None and user.locked_until is not None and user.locked_until <= now:
-        # The lock has run out: start counting afresh.
-        user.locked_until = None
-        user.failed_logins = 0
-    if user is not None and user.locked_until is not None:
-        # Still verify, so a locked account answers as slowly as any other.
-        check_password(user, password)
-        session.add(LoginAttempt(at=now, username=username, ip=ip, success=False))
-        audit.record(session, username, "login.locked", details={"ip": ip})
-        return LoginResult(None, "This account is locked after repeated failed logins. "
-                           "Try again later or ask an administrator.", 423)
-
-    ok = check_password(user, password) and user is not None and user.active
+    password_ok = check_password(user, password)  # run for unknown names too: same timing
+    ok = user is not None and password_ok and user.active
     session.add(LoginAttempt(at=now, username=username, ip=ip, success=ok))
-    if not ok:
-        details = {"ip": ip}
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= settings.lockout_threshold:
-                user.locked_until = now + settings.lockout_period
-                details["locked_until"] = user.locked_until.isoformat()
+    if user is None or not ok:
+        delay = login_delay(settings, failures + 1)
+        details: dict = {"ip": ip}
+        if delay:
+            details["next_attempt_after_s"] = int(delay.total_seconds())
+        if user is not None:  # what the users page and `seawall user list` show
+            user.failed_logins = failures + 1
+            user.locked_until = now + delay if delay else None
         audit.record(session, username or "-", "login.failure", details=details)
-        return LoginResult(None, generic, 401)
+        return LoginResult(None, GENERIC_FAILURE, 401)
 
     user.failed_logins = 0
     user.locked_until = None

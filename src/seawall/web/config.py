@@ -13,10 +13,17 @@ class WebSettings:
     secure_cookies: bool = False
     session_idle: timedelta = timedelta(minutes=30)
     session_absolute: timedelta = timedelta(hours=12)
-    # Account lockout: this many consecutive failures lock the account for lockout_period.
-    lockout_threshold: int = 5
-    lockout_period: timedelta = timedelta(minutes=15)
-    # Rate limit per client address: failures within the window before 429s.
+    # Login delay per user name (known or not, so the answer reveals nothing): after this
+    # many consecutive failures each further attempt must wait login_delay_base, doubling
+    # per failure up to login_delay_max.  A delay, never a lock: the right password works
+    # once it has passed.  Failures older than login_failure_window no longer count.
+    login_delay_after: int = 5
+    login_delay_base: timedelta = timedelta(seconds=2)
+    login_delay_max: timedelta = timedelta(minutes=10)
+    login_failure_window: timedelta = timedelta(hours=24)
+    # Rate limit per client address: failures within the window before 429s.  Behind a
+    # reverse proxy the address is the proxy's unless `seawall serve --proxy-headers`
+    # (see docs/deploy.md), and then every user would share one limit.
     ip_failure_limit: int = 20
     ip_failure_window: timedelta = timedelta(minutes=10)
     # How long one deliberate reveal lets the user see the unblurred thumbnail.

@@ -96,7 +96,7 @@ def update_user(request: Request, username: str, role: str = Form(...),
              "daily_reveal_limit": target.daily_reveal_limit,
              "daily_grading_minutes_limit": target.daily_grading_minutes_limit}
     changes: dict[str, object] = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
-    if unlock and accounts.unlock(target):
+    if unlock and accounts.unlock(db, target):
         changes["unlocked"] = True
     if changes:
         audit.record(db, user.username, "admin.user.update", target=target.username,

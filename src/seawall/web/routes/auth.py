@@ -32,13 +32,13 @@ def _cookie_args(settings: WebSettings) -> dict:
 
 
 def _login_page(request: Request, settings: WebSettings, next_url: str, error: str | None = None,
-                status_code: int = 200):
+                status_code: int = 200, headers: dict | None = None):
     token = request.cookies.get(deps.PRELOGIN_COOKIE)
     if not token or len(token) > 100:
         token = secrets.token_urlsafe(32)
     request.state.prelogin_csrf = token
     response = render(request, "login.html", {"error": error, "next": next_url},
-                      status_code=status_code)
+                      status_code=status_code, headers=headers)
     response.set_cookie(deps.PRELOGIN_COOKIE, token, **_cookie_args(settings))
     return response
 
@@ -58,7 +58,9 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
     result = auth.attempt_login(db, settings, username, password, deps.client_ip(request))
     if result.user is None:
         db.commit()
-        return _login_page(request, settings, _safe_next(next), result.error, result.status)
+        retry = {"Retry-After": str(result.retry_after)} if result.retry_after else None
+        return _login_page(request, settings, _safe_next(next), result.error, result.status,
+                           retry)
     token, _row = auth.start_session(db, settings, result.user, deps.client_ip(request),
                                      request.headers.get("user-agent"))
     db.commit()
