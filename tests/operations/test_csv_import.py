@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from seawall.operations.csv_import import import_backlog, import_credentials, import_staff
@@ -97,3 +99,87 @@ def test_staff_and_credentials(db_url, cfgs):
     assert set(held) == {"pip", "iioc_grader"}
     # A blank expiry is filled from the credential's configured validity (3 years).
     assert held["iioc_grader"].expires_on.year == 2028
+
+
+def _item(db_url, case, exhibit):
+    with session_scope(db_url) as s:
+        item = s.scalar(select(BacklogItem).where(BacklogItem.case_reference == case,
+                                                  BacklogItem.exhibit_reference == exhibit))
+        s.expunge(item)
+        return item
+
+
+def test_one_case_takes_its_most_urgent_band_and_flags_the_conflict(db_url, bcfg):
+    from seawall.operations import backlog, policy
+
+    text = (HEADER.rstrip("\n") + ",Safeguarding\n"
+            + "OP-9,EX1,phone,2026-02-02,,Low,,,,no\n"
+            + "OP-9,EX2,phone,2026-02-02,,Very High,,,,yes\n")
+    result = _import(db_url, bcfg, text)
+    assert result.imported
+    assert [(w.line, w.column) for w in result.warnings] == [(2, "risk_band")]
+    assert "very high on line 3" in result.warnings[0].message
+    with session_scope(db_url) as s:
+        entries = backlog.load_entries(s, bcfg)
+    mine = [e for e in entries if e.case_reference == "OP-9"]
+    assert {e.band for e in mine} == {"very_high"} and all(e.band_conflict for e in mine)
+    ranked = policy.order(entries, AS_OF, bcfg)
+    assert ranked.index(next(e for e in mine if e.exhibit_reference == "EX1")) < 20
+
+
+def test_unrecognised_columns_are_reported(db_url, bcfg):
+    text = ("Case Reference,Exhibit,Type,Received,Risk Level,Child at immediate risk\n"
+            "OP-1,EX1,phone,2026-02-02,Very High,yes\n")
+    result = _import(db_url, bcfg, text)
+    assert result.imported
+    assert [(w.line, w.column) for w in result.warnings] == [
+        (1, "Risk Level"), (1, "Child at immediate risk")]
+    assert "not recognised" in result.warnings[0].message
+
+
+def test_blank_cells_change_nothing_and_status_never_moves_back_silently(db_url, bcfg):
+    full = ("Case Reference,Exhibit,Type,Received,Status,Risk Band,Estimate,Started,"
+            "Reported,Actual Hours,Notes\n"
+            "OP-1,EX1,phone,2026-01-05,reported,high,8,2026-01-10,2026-01-20,12,kept\n")
+    assert _import(db_url, bcfg, full).imported
+    # Re-import from a sparser export: blank cells keep what is stored.
+    sparse = HEADER + "op-1,ex1,,,,,9,,\n"
+    again = _import(db_url, bcfg, sparse)
+    assert again.imported and (again.created, again.updated) == (0, 1), again.errors
+    item = _item(db_url, "OP-1", "EX1")
+    assert (item.status, item.risk_band, item.estimated_hours, item.actual_hours,
+            item.reported_on, item.notes) == ("reported", "high", 9.0, 12.0,
+                                              date(2026, 1, 20), "kept")
+    back = _import(db_url, bcfg, HEADER + "OP-1,EX1,phone,2026-01-05,received,high,,,\n")
+    assert not back.imported
+    assert [(e.line, e.column) for e in back.errors] == [(2, "status")]
+    assert "back from reported to received" in back.errors[0].message
+    assert _item(db_url, "OP-1", "EX1").status == "reported"
+
+
+def test_semicolons_implausible_dates_short_rows_and_case_insensitive_ids(db_url, bcfg):
+    text = ("Case Reference;Exhibit;Type;Received;Status;Risk Band;Estimate\n"
+            "OP-1;EX1;phone;2026-01-05;;high;8,5\n"        # 2: fine, decimal comma
+            "OP-2;EX1;phone;1970-01-01;;low;\n"            # 3: implausible date
+            "OP-3;EX1;phone\n"                             # 4: short row
+            "op-1;ex1;phone;2026-01-06;;low;\n")           # 5: duplicate of line 2
+    result = _import(db_url, bcfg, text)
+    assert {(e.line, e.column) for e in result.errors} == {
+        (3, "received"), (4, None), (5, "exhibit_reference")}
+    assert any("line 3, column received: 1970-01-01 is implausibly old" in str(e)
+               for e in result.errors)
+    assert not result.imported
+    ok = _import(db_url, bcfg, text, skip_invalid=True)
+    assert ok.imported and ok.created == 1
+    assert _item(db_url, "OP-1", "EX1").estimated_hours == 8.5
+
+
+def test_line_numbers_are_spreadsheet_rows(db_url, bcfg):
+    text = HEADER + ('OP-1,EX1,phone,2026-01-05,,high,,,\n'
+                     'OP-1,EX2,phone,2026-01-05,,high,,,\n')
+    text = text.replace("OP-1,EX1,phone", '"OP-1","EX1","phone"').replace(
+        'OP-1,EX2', '"OP-1\nsecond line",EX2')
+    text += "OP-1,EX3,toaster,2026-01-05,,high,,,\n"
+    result = _import(db_url, bcfg, text)
+    # The quoted cell with a line break is still one spreadsheet row (row 3).
+    assert [(e.line, e.column) for e in result.errors] == [(4, "exhibit_type")]

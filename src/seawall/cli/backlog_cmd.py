@@ -63,6 +63,8 @@ def import_csv(
     else:
         for err in result.errors:
             typer.echo(f"{path}: {err}")
+        for warning in result.warnings:
+            typer.echo(f"{path}: warning: {warning}")
         state = "imported" if result.imported else "nothing imported"
         console.print(f"{result.rows} rows: {result.created} new, {result.updated} updated, "
                       f"{result.skipped} skipped, {len(result.errors)} error(s); {state}")

@@ -31,10 +31,16 @@ class BacklogError(InvalidInput, ValueError):
 def load_entries(session: Session, cfg: BacklogConfig) -> list[Entry]:
     """Every backlog item as an :class:`Entry` with its effective band (casework first)."""
     rows = session.scalars(select(BacklogItem).order_by(BacklogItem.id)).all()
-    stored: dict[str, str | None] = {}
+    held: dict[str, set[str]] = {}
     for r in rows:
-        # Prefer a band held on any of the case's items: a case has one band.
-        stored[r.case_reference] = stored.get(r.case_reference) or r.risk_band
+        bands = held.setdefault(r.case_reference, set())
+        if r.risk_band in cfg.bands:
+            bands.add(r.risk_band)
+    # A case has one band: where its items' stored bands differ, the most urgent applies
+    # (and the queue flags the conflict).
+    rank = {band: i for i, band in enumerate(cfg.band_order)}
+    stored: dict[str, str | None] = {ref: min(bands, key=rank.__getitem__) if bands else None
+                                     for ref, bands in held.items()}
     effective = band_lookup.case_bands(session, stored, cfg.band_order)
     out = []
     for r in rows:
@@ -47,7 +53,8 @@ def load_entries(session: Session, cfg: BacklogConfig) -> list[Entry]:
             received=r.received_on, status=r.status, band=band, band_source=source,
             safeguarding=bool(r.safeguarding), estimated_hours=r.estimated_hours,
             started=r.started_on, reported=r.reported_on, actual_hours=r.actual_hours,
-            examiner=r.examiner.staff_number if r.examiner else None))
+            examiner=r.examiner.staff_number if r.examiner else None,
+            band_conflict=len(held[r.case_reference]) > 1))
     return out
 
 
@@ -92,7 +99,8 @@ def queue_report(entries: list[Entry], cfg: BacklogConfig, as_of: date,
         rows.append({
             "rank": rank, "case_reference": e.case_reference,
             "exhibit_reference": e.exhibit_reference, "exhibit_type": e.exhibit_type,
-            "band": e.band, "band_source": e.band_source, "status": e.status,
+            "band": e.band, "band_source": e.band_source, "band_conflict": e.band_conflict,
+            "status": e.status,
             "received": e.received.isoformat(), "waiting_days": (as_of - e.received).days,
             "due": due.isoformat(), "overdue": as_of > due, "safeguarding": e.safeguarding,
             "score": round(policy.score(e, as_of, cfg), 2),

@@ -5,7 +5,15 @@ Every row is checked before anything is written; problems are reported per row a
 any error imports nothing, so a half-imported backlog never misleads a forecast;
 ``skip_invalid`` imports the good rows and still reports the bad ones.  Rows are matched on
 their natural key (case + exhibit reference, staff number, staff + credential + level) and
-updated in place on re-import.
+updated in place on re-import (case-insensitively: ``op-1`` is ``OP-1``).
+
+Rules that keep a re-import from quietly damaging the data: a blank cell means "no change"
+for an existing row; a status may not move backwards (a reported exhibit would lose its
+report date and hours); unrecognised columns are reported, not silently ignored; dates
+before :data:`OLDEST_PLAUSIBLE_YEARS` years ago or in the future are rejected; a row with
+fewer fields than the header is rejected; ``;``-separated files (a European spreadsheet's
+CSV, with decimal commas) are read too.  Within one case, differing bands are reported and
+the most urgent applies to the whole case.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from seawall.store.operations_models import (
 )
 
 MAX_ROWS = 200_000
+OLDEST_PLAUSIBLE_YEARS = 30  # a received date before this is a typo or a 1970 default
 
 TYPE_ALIASES = {
     "phone": "phone", "mobile": "phone", "handset": "phone", "smartphone": "phone",
@@ -89,20 +98,28 @@ class ImportResult:
     updated: int = 0
     skipped: int = 0
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # imported, but look at these
     imported: bool = False
     fatal: bool = False  # the file as a whole is unusable (header, encoding)
 
     def as_dict(self) -> dict:
         return {"rows": self.rows, "created": self.created, "updated": self.updated,
                 "skipped": self.skipped, "imported": self.imported,
-                "errors": [e.as_dict() for e in self.errors]}
+                "errors": [e.as_dict() for e in self.errors],
+                "warnings": [w.as_dict() for w in self.warnings]}
 
 
 class _Row:
     """One CSV row with typed getters that record errors instead of raising."""
 
-    def __init__(self, line: int, values: dict[str, str], errors: list[RowError]):
+    def __init__(self, line: int, values: dict[str, str], errors: list[RowError],
+                 decimal_comma: bool = False):
         self.line, self.values, self.errors, self.ok = line, values, errors, True
+        self.decimal_comma = decimal_comma
+
+    def given(self, col: str) -> bool:
+        """Whether the cell has a value (a blank cell on re-import means "no change")."""
+        return bool((self.values.get(col) or "").strip())
 
     def error(self, column: str | None, message: str) -> None:
         self.ok = False
@@ -136,6 +153,8 @@ class _Row:
         value = self.text(col)
         if value is None:
             return None
+        if self.decimal_comma and "." not in value:
+            value = value.replace(",", ".")
         try:
             num = int(value) if integer else float(value)
         except ValueError:
@@ -168,12 +187,22 @@ class _Row:
         return aliases[key]
 
 
+def _dialect(text: str) -> str:
+    """',' or ';' (a spreadsheet set to a European locale saves CSV with semicolons)."""
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
 def _read(text: str, columns: dict[str, tuple[str, ...]], required: Iterable[str],
           result: ImportResult) -> list[_Row]:
-    """Parse CSV text, map header aliases to canonical names, check required columns."""
+    """Parse CSV text, map header aliases to canonical names, check required columns.
+
+    Line numbers are spreadsheet rows (the header is row 1; a cell with line breaks is
+    still one row)."""
     if text.startswith("\ufeff"):  # Excel's UTF-8 byte-order mark
         text = text[1:]
-    reader = csv.reader(io.StringIO(text, newline=""))
+    delimiter = _dialect(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -189,29 +218,35 @@ def _read(text: str, columns: dict[str, tuple[str, ...]], required: Iterable[str
     for name in header:
         key = name.strip().lower().replace(" ", "_").replace("-", "_")
         mapped.append(lookup.get(key))
+        if name.strip() and key not in lookup:
+            result.warnings.append(RowError(1, name.strip(), (
+                "column not recognised, its values are ignored (known columns: "
+                + ", ".join(columns) + ")")))
     missing = [c for c in required if c not in mapped]
     if missing:
         result.errors.append(RowError(1, None, "missing column(s): " + ", ".join(missing)))
         result.fatal = True
         return []
+    # Trailing unnamed header cells (a stray delimiter) need no value.
+    needed = max(i for i, name in enumerate(header) if name.strip()) + 1
     rows: list[_Row] = []
     line, malformed = 1, 0
     try:
         for record in reader:
-            line = reader.line_num
+            line += 1
             if not any(cell.strip() for cell in record):
                 continue
             if len(rows) >= MAX_ROWS:
                 result.errors.append(RowError(line, None, f"more than {MAX_ROWS} rows"))
                 result.fatal = True
                 break
-            if len(record) > len(header):
+            if len(record) > len(header) or len(record) < needed:
                 result.errors.append(RowError(line, None, f"{len(record)} fields, header has "
                                                           f"{len(header)}"))
                 malformed += 1
                 continue
             values = {c: v for c, v in zip(mapped, record, strict=False) if c}
-            rows.append(_Row(line, values, result.errors))
+            rows.append(_Row(line, values, result.errors, decimal_comma=delimiter == ";"))
     except csv.Error as exc:
         result.errors.append(RowError(line + 1, None, f"unreadable CSV: {exc}"))
         result.fatal = True
@@ -235,23 +270,41 @@ def _finish(result: ImportResult, rows: list[_Row], skip_invalid: bool,
     return result
 
 
+# Backlog CSV column -> BacklogItem attribute (a blank cell leaves it unchanged).
+BACKLOG_FIELDS = {
+    "case_reference": "case_reference", "exhibit_reference": "exhibit_reference",
+    "exhibit_type": "exhibit_type", "received": "received_on", "status": "status",
+    "risk_band": "risk_band", "estimated_hours": "estimated_hours", "started": "started_on",
+    "reported": "reported_on", "actual_hours": "actual_hours",
+    "safeguarding": "safeguarding", "examiner": "examiner_id", "notes": "notes",
+}
+_STATUS_STEP = {s: i for i, s in enumerate(BACKLOG_STATUSES)}
+
+
 def import_backlog(session: Session, text: str, cfg: BacklogConfig, actor: str,
                    skip_invalid: bool = False, today: date | None = None) -> ImportResult:
     """Import backlog exhibits from CSV text (see the module docstring).  Caller commits."""
     result = ImportResult()
     today = today or utcnow().date()
+    oldest = today.replace(year=today.year - OLDEST_PLAUSIBLE_YEARS, day=min(today.day, 28))
     rows = _read(text, BACKLOG_COLUMNS, BACKLOG_REQUIRED, result)
     seen: dict[tuple[str, str], int] = {}
     staff_ids = dict(session.execute(select(Staff.staff_number, Staff.id)).all())
+    stored = {(c.lower(), e.lower()): (c, e, status, reported) for c, e, status, reported in
+              session.execute(select(BacklogItem.case_reference, BacklogItem.exhibit_reference,
+                                     BacklogItem.status, BacklogItem.reported_on)).all()}
+    case_bands: dict[str, list[tuple[str, int]]] = {}
     parsed: dict[int, dict] = {}
     for row in rows:
         case = row.text("case_reference", required=True)
         exhibit = row.text("exhibit_reference", required=True)
-        etype = row.choice("exhibit_type", TYPE_ALIASES, required=True)
+        key = (case.lower(), exhibit.lower()) if case and exhibit else None
+        before = stored.get(key) if key else None
+        etype = row.choice("exhibit_type", TYPE_ALIASES, required=before is None)
         if etype is not None and etype not in cfg.exhibit_types:
             row.error("exhibit_type", f"{etype!r} is not configured")
-        received = row.date("received", required=True)
-        status = row.choice("status", STATUS_ALIASES, default="received")
+        received = row.date("received", required=before is None)
+        status = row.choice("status", STATUS_ALIASES, default=before[2] if before else "received")
         band = None
         raw_band = row.text("risk_band")
         if raw_band:
@@ -268,23 +321,35 @@ def import_backlog(session: Session, text: str, cfg: BacklogConfig, actor: str,
             row.error("examiner", f"no staff member {examiner!r} (import staff first)")
         if received and received > today:
             row.error("received", f"{received} is in the future")
+        if received and received < oldest:
+            row.error("received", f"{received} is implausibly old (before {oldest}); "
+                                  "check the date")
+        for col, value in (("started", started), ("reported", reported)):
+            if value and value > today:
+                row.error(col, f"{value} is in the future")
         if received and started and started < received:
             row.error("started", "is before the received date")
         if received and reported and reported < received:
             row.error("reported", "is before the received date")
         if started and reported and reported < started:
             row.error("reported", "is before the started date")
-        if status == "reported" and reported is None:
+        if status == "reported" and reported is None and not (before and before[3]):
             row.error("reported", "is required when status is reported")
         if status in ("received", "triaged") and (started or reported):
             row.error("status", f"{status} but a started/reported date is given")
-        if case and exhibit:
-            key = (case, exhibit)
+        if before and row.given("status") and status in _STATUS_STEP \
+                and _STATUS_STEP[status] < _STATUS_STEP.get(before[2], 0):
+            row.error("status", f"would move {before[0]}/{before[1]} back from {before[2]} "
+                                f"to {status}, losing its dates and hours; use `seawall "
+                                "backlog status` (one step back, audited) to correct it")
+        if key:
             if key in seen:
                 row.error("exhibit_reference",
                           f"{case}/{exhibit} already appears on line {seen[key]}")
             else:
                 seen[key] = row.line
+        if case and band:
+            case_bands.setdefault(case.lower(), []).append((band, row.line))
         parsed[row.line] = dict(
             case_reference=case, exhibit_reference=exhibit, exhibit_type=etype,
             received_on=received, status=status, risk_band=band, estimated_hours=estimate,
@@ -292,25 +357,37 @@ def import_backlog(session: Session, text: str, cfg: BacklogConfig, actor: str,
             safeguarding=bool(safeguarding),
             examiner_id=staff_ids.get(examiner) if examiner else None,
             notes=row.text("notes", max_len=2000))
+        parsed[row.line]["_given"] = {attr for col, attr in BACKLOG_FIELDS.items()
+                                      if row.given(col)}
+    _band_conflicts(case_bands, cfg, result)
 
-    cases = dict(session.execute(select(Case.reference, Case.id)).all())
+    cases = {ref.lower(): (ref, i) for ref, i in
+             session.execute(select(Case.reference, Case.id)).all()}
 
     def apply(row: _Row) -> bool:
-        values = parsed[row.line]
-        item = session.scalar(select(BacklogItem).where(
-            BacklogItem.case_reference == values["case_reference"],
-            BacklogItem.exhibit_reference == values["exhibit_reference"]))
-        created = item is None
+        values = dict(parsed[row.line])
+        given = values.pop("_given")
+        key = (values["case_reference"].lower(), values["exhibit_reference"].lower())
+        found = session.scalar(select(BacklogItem).where(
+            BacklogItem.case_reference == stored[key][0],
+            BacklogItem.exhibit_reference == stored[key][1])) if key in stored else None
+        created = found is None
+        item = found if found is not None else BacklogItem(source="csv")
         if created:
-            item = BacklogItem(source="csv")
             session.add(item)
-        for key, value in values.items():
-            setattr(item, key, value)
-        item.case_id = cases.get(values["case_reference"])
+            for attr, value in values.items():
+                setattr(item, attr, value)
+        else:
+            # Existing rows keep their references' spelling; a blank cell changes nothing.
+            for attr, value in values.items():
+                if attr in given and attr not in ("case_reference", "exhibit_reference"):
+                    setattr(item, attr, value)
+        case = cases.get(item.case_reference.lower())
+        item.case_id = case[1] if case else None
         if item.case_id is not None:
             item.exhibit_id = session.scalar(select(Exhibit.id).where(
                 Exhibit.case_id == item.case_id,
-                Exhibit.reference == values["exhibit_reference"]))
+                Exhibit.reference == item.exhibit_reference))
         return created
 
     _finish(result, rows, skip_invalid, apply)
@@ -318,8 +395,25 @@ def import_backlog(session: Session, text: str, cfg: BacklogConfig, actor: str,
         session.flush()
         audit.record(session, actor, "operations.backlog.import", details={
             "rows": result.rows, "created": result.created, "updated": result.updated,
-            "skipped": result.skipped})
+            "skipped": result.skipped, "warnings": len(result.warnings)})
     return result
+
+
+def _band_conflicts(case_bands: dict[str, list[tuple[str, int]]], cfg: BacklogConfig,
+                    result: ImportResult) -> None:
+    """One case, one band: where a file gives a case differing bands, say so on each line
+    that differs from the most urgent (which applies to the whole case)."""
+    rank = {band: i for i, band in enumerate(cfg.band_order)}
+    for found in case_bands.values():
+        if len({band for band, _line in found}) < 2:
+            continue
+        top, top_line = min(found, key=lambda bl: (rank[bl[0]], bl[1]))
+        label = cfg.bands[top].label.lower()
+        for band, line in found:
+            if band != top:
+                result.warnings.append(RowError(line, "risk_band", (
+                    f"{cfg.bands[band].label.lower()} here but {label} on line {top_line}: "
+                    f"the case's most urgent band, {label}, applies to all its exhibits")))
 
 
 STAFF_COLUMNS = {

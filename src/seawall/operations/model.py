@@ -26,6 +26,7 @@ class Entry:
     reported: date | None = None
     actual_hours: float | None = None
     examiner: str | None = None
+    band_conflict: bool = False  # the case's exhibits were given differing bands
 
     @property
     def key(self) -> str:
