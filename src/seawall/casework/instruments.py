@@ -21,7 +21,7 @@ from pathlib import Path
 
 from seawall.casework import conditions
 from seawall.casework.yamlmarks import MarkedDict, MarkedList, line_of, load
-from seawall.errors import ConfigError
+from seawall.errors import ConfigError, NotFound
 
 FORMAT = "seawall-instrument/1"
 SHIPPED_DIR = Path(__file__).with_name("instruments")
@@ -445,8 +445,13 @@ def load_all(dirs: list[Path] | None = None) -> dict[str, Instrument]:
     return found
 
 
+class UnknownInstrument(NotFound, KeyError):
+    """No loaded instrument has this name (a ``KeyError`` too, as it always was)."""
+
+
 def get(name: str, dirs: list[Path] | None = None) -> Instrument:
     instruments = load_all(dirs)
     if name not in instruments:
-        raise KeyError(f"no instrument {name!r} (loaded: {', '.join(sorted(instruments))})")
+        raise UnknownInstrument(
+            f"no instrument {name!r} (loaded: {', '.join(sorted(instruments))})")
     return instruments[name]

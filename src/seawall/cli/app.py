@@ -6,8 +6,11 @@ import importlib
 
 import typer
 
+from seawall.cli.common import SeawallGroup
+
 app = typer.Typer(
     name="seawall",
+    cls=SeawallGroup,
     help="Seawall: scan seized media, match it against known-hash sets, grade, report.",
     no_args_is_help=True,
     add_completion=False,

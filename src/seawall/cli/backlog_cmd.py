@@ -25,13 +25,9 @@ ConfigOption = typer.Option(None, "--config", envvar="SEAWALL_OPERATIONS_CONFIG"
 
 
 def _cfg(config: str | None, **overrides):
-    from seawall.errors import ConfigError
     from seawall.operations.config import backlog_config
 
-    try:
-        return backlog_config(config, **overrides)
-    except ConfigError as exc:
-        fail(f"configuration: {exc}")
+    return backlog_config(config, **overrides)
 
 
 def import_csv(
@@ -275,16 +271,13 @@ def status(
     db: str | None = DbOption,
 ) -> None:
     """Move an exhibit along received -> triaged -> in_examination -> reported."""
-    from seawall.operations.backlog import BacklogError, set_status
+    from seawall.operations.backlog import set_status
     from seawall.store.audit import cli_actor
     from seawall.store.db import session_scope
 
     with session_scope(db) as session:
-        try:
-            item = set_status(session, cli_actor(), case, exhibit, new_status,
-                              parse_as_of(on) if on else None, actual_hours)
-        except BacklogError as exc:
-            fail(str(exc))
+        item = set_status(session, cli_actor(), case, exhibit, new_status,
+                          parse_as_of(on) if on else None, actual_hours)
         console.print(f"{case}/{exhibit}: {item.status}")
 
 

@@ -1,16 +1,27 @@
-"""Options and helpers shared by the CLI command modules."""
+"""Options and helpers shared by the CLI command modules, and where errors are mapped.
+
+Commands do not catch Seawall's errors: :class:`SeawallGroup`, the root command group, turns
+any :class:`~seawall.errors.SeawallError` into ``error: <message>`` on stderr and the exit
+status of its kind (see seawall/errors.py).  A command calls :func:`fail` itself only for a
+problem it finds in its own options.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from datetime import date
+from pathlib import Path
 from typing import NoReturn
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
+
+from seawall.errors import ConfigError, SeawallError
 
 console = Console(stderr=True)
 
@@ -29,6 +40,24 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+class SeawallGroup(TyperGroup):
+    """The ``seawall`` command group: maps every SeawallError once, for all subcommands."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SeawallError as exc:
+            fail(error_message(exc), exc.exit_code)
+
+
+def error_message(exc: SeawallError) -> str:
+    """What the command line says for a Seawall error: its message, saying so when it is
+    the configuration that is at fault (one problem per line when there are several)."""
+    if isinstance(exc, ConfigError):
+        return "invalid configuration:" + ("\n" if len(exc.problems) > 1 else " ") + str(exc)
+    return str(exc)
+
+
 def parse_as_of(value: str | None) -> date:
     """``--as-of`` as a date; today when not given."""
     if not value:
@@ -37,6 +66,18 @@ def parse_as_of(value: str | None) -> date:
         return date.fromisoformat(value)
     except ValueError:
         fail(f"--as-of {value!r} is not a YYYY-MM-DD date")
+
+
+def read_json(path: str):
+    """The JSON document in the file at ``path`` (``-``: stdin); exit 2 when it cannot be
+    read or parsed, like any other unusable input file."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text("utf-8")
+        return json.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {path}: {exc}", 2)
+    except json.JSONDecodeError as exc:
+        fail(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}", 2)
 
 
 def check_format(fmt: str) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import typer
@@ -18,12 +16,17 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from seawall.cli.common import DbOption, audit_cli, console, fail
+from seawall.cli.common import (
+    DbOption,
+    FormatOption,
+    audit_cli,
+    check_format,
+    console,
+    fail,
+    print_json,
+)
 
-hashset_app = typer.Typer(help="Import, list and remove known-hash sets.", no_args_is_help=True)
 
-
-@hashset_app.command("import")
 def import_cmd(
     file: Path = typer.Argument(..., help="Hash-set file to import."),
     fmt: str = typer.Option(..., "--format", help="vics, nsrl, hashlist, pdq or vpdq."),
@@ -87,23 +90,20 @@ def import_cmd(
         session.close()
 
 
-@hashset_app.command("list")
 def list_cmd(
-    fmt: str = typer.Option("table", "--format", help="table or json."),
+    fmt: str = FormatOption,
     db: str = DbOption,
 ) -> None:
     """List hash sets with their current version and provenance."""
     from seawall.hashsets.service import list_sets
     from seawall.store.db import session_scope
 
+    check_format(fmt)
     with session_scope(db) as session:
         sets = list_sets(session)
     if fmt == "json":
-        json.dump(sets, sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        print_json(sets)
         return
-    if fmt != "table":
-        fail("--format must be table or json")
     table = Table("name", "format", "scheme", "version", "entries", "kinds", "imported",
                   "source sha256")
     for s in sets:
@@ -114,7 +114,6 @@ def list_cmd(
     console.print(table)
 
 
-@hashset_app.command("remove")
 def remove_cmd(
     name: str = typer.Argument(..., help="Set name."),
     db: str = DbOption,
@@ -131,4 +130,8 @@ def remove_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(hashset_app, name="hashset")
+    group = typer.Typer(help="Import, list and remove known-hash sets.", no_args_is_help=True)
+    app.add_typer(group, name="hashset")
+    group.command("import")(import_cmd)
+    group.command("list")(list_cmd)
+    group.command("remove")(remove_cmd)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from contextlib import ExitStack
 
 import typer
@@ -11,9 +9,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from seawall.cli.common import CaseOption, DbOption, audit_cli, console, fail
+from seawall.cli.common import (
+    CaseOption,
+    DbOption,
+    FormatOption,
+    audit_cli,
+    check_format,
+    console,
+    fail,
+    print_json,
+)
 from seawall.cluster import cluster_client
-from seawall.errors import Unavailable
 
 
 def match(
@@ -37,22 +43,16 @@ def match(
     with ExitStack() as stack:
         client = None
         if cluster:
-            try:
-                client = stack.enter_context(cluster_client(cluster))
-            except Unavailable as exc:
-                fail(str(exc))
+            client = stack.enter_context(cluster_client(cluster))
         session = stack.enter_context(session_scope(db))
         if not service.has_hashsets(session):
             fail("no hash sets imported (seawall hashset import …)")
-        try:
-            with console.status("matching…") as status:
-                summary = service.match_case(
-                    session, case, radius=radius,
-                    vpdq_policy=VpdqPolicy(vpdq_query_pct, vpdq_compared_pct),
-                    progress=lambda stage, n, t: status.update(f"matching: {stage}"),
-                    client=client)
-        except LookupError as exc:
-            fail(str(exc))
+        with console.status("matching…") as status:
+            summary = service.match_case(
+                session, case, radius=radius,
+                vpdq_policy=VpdqPolicy(vpdq_query_pct, vpdq_compared_pct),
+                progress=lambda stage, n, t: status.update(f"matching: {stage}"),
+                client=client)
     audit_cli(db, "case.match", case=case, details={
         "radius": radius, "files": summary["files"], "files_matched": summary["files_matched"],
         "sets": [f"{s['set']} v{s['version']}" for s in summary["sets"]]})
@@ -66,24 +66,19 @@ def match(
 
 def counts(
     case: str = CaseOption,
-    fmt: str = typer.Option("table", "--format", help="table or json."),
+    fmt: str = FormatOption,
     db: str = DbOption,
 ) -> None:
     """Per-exhibit and case totals per category, still and moving, distinct by hash."""
     from seawall.matching.counts import case_counts
     from seawall.store.db import session_scope
 
-    if fmt not in ("table", "json"):
-        fail("--format must be table or json")
+    check_format(fmt)
     with session_scope(db) as session:
-        try:
-            result = case_counts(session, case)
-        except LookupError as exc:
-            fail(str(exc))
+        result = case_counts(session, case)
     audit_cli(db, "case.counts", case=case, details={"format": fmt})
     if fmt == "json":
-        json.dump(result, sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        print_json(result)
         return
     print_counts(result, Console())
 

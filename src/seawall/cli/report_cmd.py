@@ -22,15 +22,11 @@ def report(
     db: str = DbOption,
 ) -> None:
     """Write the category-count report of a case (Streamlined Forensic Report style)."""
-    from seawall.reports.model import ReportError
     from seawall.reports.service import FORMATS, write_report
 
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}")
-    try:
-        written = write_report(db, case, fmt, out, as_of=as_of)
-    except (ReportError, LookupError) as exc:
-        fail(str(exc))
+    written = write_report(db, case, fmt, out, as_of=as_of)
     audit_cli(db, "case.report", case=case, target=str(out.absolute()),
               details={"format": fmt, "as_of": as_of, "files": [str(p) for p in written]})
     for path in written:

@@ -23,7 +23,6 @@ from rich.table import Table
 
 from seawall.cli.common import CaseOption, DbOption, audit_cli, console, fail
 from seawall.cluster import cluster_client
-from seawall.errors import Unavailable
 
 
 class RichProgress:
@@ -107,7 +106,6 @@ def scan(
     db: str = DbOption,
 ) -> None:
     """Scan an exhibit: list every file (incl. deleted), hash it, store the records."""
-    from seawall.evidence.base import EvidenceError
     from seawall.scan.pipeline import scan_exhibit
     from seawall.scan.worker import WorkerOptions
 
@@ -118,10 +116,8 @@ def scan(
     with ExitStack() as stack:
         client = None
         if cluster:
-            try:  # before anything is recorded: an unreachable cluster changes nothing
-                client = stack.enter_context(cluster_client(cluster))
-            except Unavailable as exc:
-                fail(str(exc))
+            # Before anything is recorded: an unreachable cluster (Unavailable) changes nothing.
+            client = stack.enter_context(cluster_client(cluster))
         audit_cli(db, "scan.start", case=case, target=exhibit_id,
                   details={"paths": [str(p.absolute()) for p in exhibit]})
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -135,7 +131,7 @@ def scan(
                                        progress=RichProgress(progress),
                                        batch_files=max(1, batch_size), dask_client=client,
                                        commit_records=max(1, commit_every))
-            except (EvidenceError, ValueError) as exc:
+            except ValueError as exc:  # e.g. dfVFS on a malformed image, reported like ours
                 fail(str(exc))
     audit_cli(db, "scan.finish", case=case, target=summary.exhibit, details={
         "files_scanned": summary.files_scanned, "records_written": summary.records_written,
@@ -181,13 +177,12 @@ def files(
     """List the file records of a case."""
     from seawall.scan.listing import file_dict, iter_files
     from seawall.store.db import session_scope
-    from seawall.store.queries import find_case
+    from seawall.store.queries import case_by_reference
 
     if fmt not in ("tsv", "json"):
         fail("--format must be tsv or json")
     with session_scope(db) as session:
-        if find_case(session, case) is None:
-            fail(f"no case {case!r}")
+        case_by_reference(session, case)
         pairs = list(iter_files(session, case))
         rows = [file_dict(e, r) for e, r in pairs]
         _add_match_results(session, rows, [r.id for _, r in pairs])
@@ -224,22 +219,13 @@ def export(
 ) -> None:
     """Export a case's records in an interchange format."""
     from seawall.exports.registry import EXPORTERS
-    from seawall.registry import UnknownName
     from seawall.store.db import session_scope
+    from seawall.store.queries import case_by_reference
 
-    try:
-        exporter = EXPORTERS.get(fmt)
-    except UnknownName as exc:
-        fail(str(exc))
+    exporter = EXPORTERS.get(fmt)
     with session_scope(db) as session:
-        from seawall.store.queries import find_case
-
-        if find_case(session, case) is None:
-            fail(f"no case {case!r}")
-        try:
-            count = exporter(session, case, out, dialect=dialect)
-        except ValueError as exc:  # e.g. a dialect the case's scheme has no codes for
-            fail(str(exc))
+        case_by_reference(session, case)
+        count = exporter(session, case, out, dialect=dialect)
     audit_cli(db, "case.export", case=case, target=str(out.absolute()),
               details={"format": fmt, "dialect": dialect, "records": count})
     console.print(f"wrote {out} ({count} records, {fmt})")

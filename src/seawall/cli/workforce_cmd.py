@@ -26,13 +26,9 @@ WorkforceConfigOption = typer.Option(None, "--config", envvar="SEAWALL_WORKFORCE
 
 
 def _cfgs(workforce_path: str | None):
-    from seawall.errors import ConfigError
     from seawall.operations.reports import configs
 
-    try:
-        return configs(None, workforce_path)
-    except ConfigError as exc:
-        fail(f"configuration: {exc}")
+    return configs(None, workforce_path)
 
 
 def _import(kind: str, path: Path, skip_invalid: bool, fmt: str, config, db) -> None:
@@ -190,7 +186,6 @@ def suggest(
     config: str | None = WorkforceConfigOption, db: str | None = DbOption,
 ) -> None:
     """Who could take this work, respecting capability, workload and welfare limits."""
-    from seawall.errors import InvalidInput
     from seawall.operations import reports
     from seawall.operations.bands import normalise_band
     from seawall.store.db import session_scope
@@ -211,11 +206,8 @@ def suggest(
         except (OSError, ValueError) as exc:
             fail(f"{exposure}: {exc}")
     with session_scope(db) as session:
-        try:
-            report = reports.suggestions(session, wcfg, tasks, band, parse_as_of(as_of), hours,
-                                         given, limit)
-        except InvalidInput as exc:
-            fail(str(exc))
+        report = reports.suggestions(session, wcfg, tasks, band, parse_as_of(as_of), hours,
+                                     given, limit)
     if fmt == "json":
         print_json(report)
         return
@@ -244,7 +236,6 @@ def allocate(
 ) -> None:
     """Record an allocation (counts towards the person's workload); audited.  Refused when
     the person is inactive, lacks the credentials, or is at a workload or welfare limit."""
-    from seawall.errors import SeawallError
     from seawall.operations.bands import normalise_band
     from seawall.operations.workforce.allocations import allocate as do_allocate
     from seawall.store.audit import cli_actor
@@ -256,11 +247,8 @@ def allocate(
     except ValueError as exc:
         fail(str(exc))
     with session_scope(db) as session:
-        try:
-            row = do_allocate(session, cli_actor(), wcfg, staff_number, case, task, band,
-                              hours, reason, parse_as_of(as_of), override_reason)
-        except SeawallError as exc:
-            fail(str(exc), exc.exit_code)
+        row = do_allocate(session, cli_actor(), wcfg, staff_number, case, task, band,
+                          hours, reason, parse_as_of(as_of), override_reason)
         console.print(f"allocation {row.id}: {staff_number} -> {case} ({task})")
 
 
@@ -294,16 +282,12 @@ def close(
 ) -> None:
     """Close an allocation when the work is done, so it stops counting towards the
     person's workload; audited."""
-    from seawall.errors import SeawallError
     from seawall.operations.workforce.allocations import close_allocation
     from seawall.store.audit import cli_actor
     from seawall.store.db import session_scope
 
     with session_scope(db) as session:
-        try:
-            row = close_allocation(session, cli_actor(), allocation_id)
-        except SeawallError as exc:
-            fail(str(exc), exc.exit_code)
+        row = close_allocation(session, cli_actor(), allocation_id)
         console.print(f"allocation {allocation_id} closed ({row.staff.staff_number}, "
                       f"{row.case_reference}, {row.task})")
 
