@@ -14,7 +14,6 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -43,7 +42,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 class SeawallGroup(TyperGroup):
     """The ``seawall`` command group: maps every SeawallError once, for all subcommands."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx):  # ctx: typer's own (vendored) click Context
         try:
             return super().invoke(ctx)
         except SeawallError as exc:
