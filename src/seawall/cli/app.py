@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "seawall.cli.casework_cmd",
     "seawall.cli.backlog_cmd",
     "seawall.cli.workforce_cmd",
+    "seawall.cli.process_cmd",
 ]
 
 

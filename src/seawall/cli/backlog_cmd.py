@@ -3,9 +3,11 @@ priority queue, forecast, what-if simulation, status changes)."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from seawall.cli.common import (
@@ -106,14 +108,14 @@ def queue(
     table = Table(title=f"Examination queue as of {day}: {report['waiting']} waiting, "
                         f"{report['in_examination']} in examination")
     for col in ("#", "case", "exhibit", "type", "band", "received", "wait d", "due",
-                "score", "why"):
+                "score", "why", "scan"):
         table.add_column(col, justify="right" if col in ("#", "wait d", "score") else "left")
     for r in report["items"]:
         band = r["band"] + ("*" if r["band_source"] == "default" else "")
         table.add_row(str(r["rank"]), r["case_reference"], r["exhibit_reference"],
                       r["exhibit_type"], band, r["received"], str(r["waiting_days"]),
                       ("[red]" + r["due"] + "[/red]") if r["overdue"] else r["due"],
-                      f"{r['score']:g}", r["why"])
+                      f"{r['score']:g}", r["why"], escape(r["scan_text"]))
     print_table(table)
     pol = report["policy"]
     console.print(f"policy: always first {', '.join(pol['always_first']) or 'none'}; ageing "
@@ -281,6 +283,64 @@ def status(
         console.print(f"{case}/{exhibit}: {item.status}")
 
 
+def add(
+    case: str = typer.Option(..., "--case", help="Case reference."),
+    exhibit_id: str = typer.Option(..., "--exhibit-id", help="Exhibit reference."),
+    path: Path | None = typer.Option(None, "--path", help="The exhibit's evidence (folder, "
+                                     "file or disk image) at the path every processing "
+                                     "node mounts: `seawall process` then scans it."),
+    band: str | None = typer.Option(None, "--band", help="very_high, high, medium or low."),
+    exhibit_type: str = typer.Option("storage", "--type", help="phone, computer, storage or "
+                                     "cloud_return."),
+    received: str | None = typer.Option(None, "--received", help="Date received "
+                                        "(YYYY-MM-DD; default today)."),
+    safeguarding: bool = typer.Option(False, "--safeguarding", help="A child is flagged as "
+                                      "currently at risk."),
+    config: str | None = ConfigOption, db: str | None = DbOption,
+) -> None:
+    """Add an exhibit to the backlog (or update it, e.g. with the path of its evidence)."""
+    import os
+
+    from seawall.operations.backlog import BacklogError, add_item
+    from seawall.store.audit import cli_actor
+    from seawall.store.db import session_scope
+
+    cfg = _cfg(config)
+    try:
+        received_on = date.fromisoformat(received) if received else None
+    except ValueError:
+        fail(f"--received {received!r} is not a YYYY-MM-DD date")
+    with session_scope(db) as session:
+        try:
+            item = add_item(session, cli_actor(), cfg, case, exhibit_id,
+                            exhibit_type=exhibit_type, received=received_on, band=band,
+                            safeguarding=safeguarding,
+                            path=os.path.abspath(path) if path else None)
+        except BacklogError as exc:
+            fail(str(exc))
+        console.print(f"{case}/{exhibit_id}: {item.status}, band {item.risk_band or '-'}"
+                      + (f", evidence {item.path}" if item.path else ""))
+
+
+def retry(
+    case: str = typer.Argument(..., help="Case reference."),
+    exhibit: str = typer.Argument(..., help="Exhibit reference."),
+    db: str | None = DbOption,
+) -> None:
+    """Let `seawall process` try a failed exhibit again (after fixing its path)."""
+    from seawall.errors import Conflict, NotFound
+    from seawall.processing.farm import retry as retry_item
+    from seawall.store.audit import cli_actor
+    from seawall.store.db import session_scope
+
+    with session_scope(db) as session:
+        try:
+            retry_item(session, cli_actor(), case, exhibit)
+        except (NotFound, Conflict) as exc:
+            fail(str(exc))
+    console.print(f"{case}/{exhibit}: waiting to be processed again")
+
+
 def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Digital-forensics backlog: queue, forecast, what-if.",
                         no_args_is_help=True)
@@ -291,3 +351,5 @@ def register(app: typer.Typer) -> None:
     group.command("forecast")(forecast)
     group.command("simulate")(simulate)
     group.command("status")(status)
+    group.command("add")(add)
+    group.command("retry")(retry)

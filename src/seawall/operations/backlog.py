@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from seawall.errors import InvalidInput
 from seawall.operations import bands as band_lookup
-from seawall.operations import charts, policy
+from seawall.operations import policy
 from seawall.operations.config import BacklogConfig
 from seawall.operations.forecast import Forecast, forecast
 from seawall.operations.model import Entry
@@ -54,8 +54,16 @@ def load_entries(session: Session, cfg: BacklogConfig) -> list[Entry]:
             safeguarding=bool(r.safeguarding), estimated_hours=r.estimated_hours,
             started=r.started_on, reported=r.reported_on, actual_hours=r.actual_hours,
             examiner=r.examiner.staff_number if r.examiner else None,
-            band_conflict=len(held[r.case_reference]) > 1))
+            band_conflict=len(held[r.case_reference]) > 1, scan=_scan_state(r)))
     return out
+
+
+def _scan_state(item: BacklogItem) -> dict | None:
+    if item.path is None:
+        return None
+    return {"status": item.scan_status or "waiting", "path": item.path,
+            "files": item.scan_files, "errors": item.scan_errors, "counts": item.scan_counts,
+            "error": item.scan_error}
 
 
 def set_status(session: Session, actor: str, case_reference: str, exhibit_reference: str,
@@ -89,6 +97,56 @@ def set_status(session: Session, actor: str, case_reference: str, exhibit_refere
     return item
 
 
+def add_item(session: Session, actor: str, cfg: BacklogConfig, case_reference: str,
+             exhibit_reference: str, *, exhibit_type: str = "storage",
+             received: date | None = None, band: str | None = None,
+             safeguarding: bool = False, path: str | None = None) -> BacklogItem:
+    """Add an exhibit to the backlog, or update the one already there (e.g. give an
+    imported item the path of its evidence, for ``seawall process``); audited.  Caller
+    commits."""
+    if exhibit_type not in cfg.exhibit_types:
+        raise BacklogError(f"unknown exhibit type {exhibit_type!r}; expected one of "
+                           f"{', '.join(cfg.exhibit_types)}")
+    try:
+        band = band_lookup.normalise_band(band, cfg.bands)
+    except ValueError as exc:
+        raise BacklogError(str(exc)) from exc
+    received = received or utcnow().date()
+    if received > utcnow().date():
+        raise BacklogError(f"received date {received} is in the future")
+    item = session.scalar(select(BacklogItem).where(
+        BacklogItem.case_reference == case_reference,
+        BacklogItem.exhibit_reference == exhibit_reference))
+    created = item is None
+    if item is None:
+        item = BacklogItem(case_reference=case_reference, exhibit_reference=exhibit_reference,
+                           status="received", source="manual")
+        session.add(item)
+    item.exhibit_type, item.received_on = exhibit_type, received
+    item.risk_band, item.safeguarding = band, safeguarding
+    if path is not None:
+        item.path = path
+    audit.record(session, actor, "operations.backlog.add", case=case_reference,
+                 target=exhibit_reference, details={
+                     "created": created, "type": exhibit_type, "band": band,
+                     "received": received.isoformat(), "path": path})
+    return item
+
+
+def scan_summary(scan: dict | None) -> str:
+    """An item's processing state in a few words: status, records, provisional counts."""
+    if scan is None:
+        return "-"
+    if scan["status"] == "failed":
+        return f"failed: {scan['error']}"
+    text = scan["status"]
+    if scan["files"] is not None:
+        text += f", {scan['files']} files"
+    found = [f"{name} {c['still'] + c['moving']}" for name, c in (scan["counts"] or {}).items()
+             if c["still"] + c["moving"]]
+    return text + (f" ({', '.join(found)})" if found else "")
+
+
 def queue_report(entries: list[Entry], cfg: BacklogConfig, as_of: date,
                  limit: int | None = None) -> dict:
     """Waiting exhibits in priority order with their scores explained."""
@@ -104,7 +162,8 @@ def queue_report(entries: list[Entry], cfg: BacklogConfig, as_of: date,
             "received": e.received.isoformat(), "waiting_days": (as_of - e.received).days,
             "due": due.isoformat(), "overdue": as_of > due, "safeguarding": e.safeguarding,
             "score": round(policy.score(e, as_of, cfg), 2),
-            "why": policy.explain(e, as_of, cfg)})
+            "why": policy.explain(e, as_of, cfg), "scan": e.scan,
+            "scan_text": scan_summary(e.scan)})
     return {
         "as_of": as_of.isoformat(), "waiting": len(ordered),
         "in_examination": sum(1 for e in entries if e.status == "in_examination"),
@@ -142,6 +201,9 @@ class SimulationReport:
 
     def charts(self, cfg: BacklogConfig) -> dict[str, str]:
         """SVG charts: backlog over time, waiting per band, breaches per band."""
+        # Imported here: matplotlib takes longer to load than most backlog commands run.
+        from seawall.operations import charts
+
         results = {"baseline": self.baseline, "scenario": self.scenario}
         labels = {k: b.label for k, b in cfg.bands.items()}
         deadlines = {k: b.deadline_days for k, b in cfg.bands.items()}

@@ -73,6 +73,7 @@ BACKLOG_COLUMNS = {
     "safeguarding": ("safeguarding", "child_at_risk", "safeguarding_flag"),
     "examiner": ("examiner", "examiner_staff_number"),
     "notes": ("notes",),
+    "path": ("path", "exhibit_path", "evidence_path"),
 }
 BACKLOG_REQUIRED = ("case_reference", "exhibit_reference", "exhibit_type", "received")
 
@@ -277,6 +278,7 @@ BACKLOG_FIELDS = {
     "risk_band": "risk_band", "estimated_hours": "estimated_hours", "started": "started_on",
     "reported": "reported_on", "actual_hours": "actual_hours",
     "safeguarding": "safeguarding", "examiner": "examiner_id", "notes": "notes",
+    "path": "path",
 }
 _STATUS_STEP = {s: i for i, s in enumerate(BACKLOG_STATUSES)}
 
@@ -356,7 +358,7 @@ def import_backlog(session: Session, text: str, cfg: BacklogConfig, actor: str,
             started_on=started, reported_on=reported, actual_hours=actual,
             safeguarding=bool(safeguarding),
             examiner_id=staff_ids.get(examiner) if examiner else None,
-            notes=row.text("notes", max_len=2000))
+            notes=row.text("notes", max_len=2000), path=row.text("path", max_len=4000))
         parsed[row.line]["_given"] = {attr for col, attr in BACKLOG_FIELDS.items()
                                       if row.given(col)}
     _band_conflicts(case_bands, cfg, result)

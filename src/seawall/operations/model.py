@@ -27,6 +27,9 @@ class Entry:
     actual_hours: float | None = None
     examiner: str | None = None
     band_conflict: bool = False  # the case's exhibits were given differing bands
+    # Automated processing of an item with a path (seawall process): status ("waiting",
+    # "scanning", "scanned", "failed"), files, errors, provisional counts, error.
+    scan: dict | None = None
 
     @property
     def key(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
@@ -26,6 +27,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from seawall.store.models import Base, utcnow
 
 BACKLOG_STATUSES = ("received", "triaged", "in_examination", "reported")
+# Automated processing (``seawall process``) of an item that has a path, beside its
+# examination status: the exhibit waits for an examiner however its scan went.
+SCAN_STATUSES = ("scanning", "scanned", "failed")
 EXHIBIT_TYPES = ("phone", "computer", "storage", "cloud_return")
 
 
@@ -58,6 +62,19 @@ class BacklogItem(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow,
                                                  onupdate=utcnow)
+    # The exhibit's evidence (as every processing node mounts it): set, the item is
+    # scanned and matched by ``seawall process`` in queue order.
+    path: Mapped[str | None] = mapped_column(Text)
+    scan_status: Mapped[str | None] = mapped_column(String(20), index=True)  # SCAN_STATUSES
+    scan_error: Mapped[str | None] = mapped_column(Text)
+    scan_started: Mapped[datetime | None] = mapped_column(DateTime)
+    scan_finished: Mapped[datetime | None] = mapped_column(DateTime)
+    scan_files: Mapped[int | None] = mapped_column(Integer)  # records so far, then in all
+    scan_errors: Mapped[int | None] = mapped_column(Integer)  # records with a read error
+    scan_counts: Mapped[dict | None] = mapped_column(JSON)  # provisional category counts
+    # A processor's claim: renewed by its heartbeat; once expired, another may take over.
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires: Mapped[datetime | None] = mapped_column(DateTime)
 
     examiner: Mapped[Staff | None] = relationship()
 
