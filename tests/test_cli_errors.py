@@ -62,3 +62,25 @@ def test_every_kind_maps_to_its_exit_status(kind):
     assert result.exit_code == kind.exit_code
     assert "it went [wrong]" in result.output and "error:" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_one_command_style():
+    """Commands are top-level functions that ``register(app)`` adds; no command module
+    imports another's private helpers (shared ones live in cli/common.py)."""
+    import ast
+    from pathlib import Path
+
+    import seawall.cli
+
+    for path in Path(seawall.cli.__file__).parent.glob("*_cmd.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        registers = [n for n in tree.body
+                     if isinstance(n, ast.FunctionDef) and n.name == "register"]
+        assert len(registers) == 1, path.name
+        nested = [n.name for n in ast.walk(registers[0])
+                  if isinstance(n, ast.FunctionDef) and n is not registers[0]]
+        assert nested == [], (path.name, nested)
+        private = [f"{n.module}.{a.name}" for n in ast.walk(tree)
+                   if isinstance(n, ast.ImportFrom) and (n.module or "").endswith("_cmd")
+                   for a in n.names if a.name.startswith("_")]
+        assert private == [], (path.name, private)

@@ -10,28 +10,23 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from seawall.accounts.roles import Permission, allows
-from seawall.errors import InvalidInput
+from seawall.accounts.users import find_user
+from seawall.errors import InvalidInput, NotFound
 from seawall.grading.schemes import known_scheme
 from seawall.store import audit
 from seawall.store.accounts_models import CaseAssignment, User
 from seawall.store.models import Case
+from seawall.store.queries import case_by_reference, find_case
 
 
 class AssignmentError(InvalidInput, ValueError):
     """A case or assignment request that cannot be carried out (shown to the user)."""
 
 
-def _case(session: Session, reference: str) -> Case:
-    case = session.scalar(select(Case).where(Case.reference == reference))
-    if case is None:
-        raise AssignmentError(f"no case {reference!r} (create it with `seawall case add`)")
-    return case
-
-
 def _user(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
+    user = find_user(session, username)
     if user is None:
-        raise AssignmentError(f"no user {username!r}")
+        raise NotFound(f"no user {username!r}")
     return user
 
 
@@ -41,7 +36,7 @@ def add_case(session: Session, reference: str, scheme: str = "uk", *, actor: str
         raise AssignmentError("a case reference must be non-empty and contain no '/'")
     if not known_scheme(scheme):
         raise AssignmentError(f"unknown grading scheme {scheme!r} (e.g. uk, us)")
-    if session.scalar(select(Case).where(Case.reference == reference)):
+    if find_case(session, reference):
         raise AssignmentError(f"case {reference!r} already exists")
     case = Case(reference=reference, scheme=scheme)
     session.add(case)
@@ -52,7 +47,7 @@ def add_case(session: Session, reference: str, scheme: str = "uk", *, actor: str
 
 def assign(session: Session, reference: str, username: str, *, actor: str) -> bool:
     """Assign; False if already assigned."""
-    case, user = _case(session, reference), _user(session, username)
+    case, user = case_by_reference(session, reference), _user(session, username)
     exists = session.scalar(select(CaseAssignment).where(
         CaseAssignment.case_id == case.id, CaseAssignment.user_id == user.id))
     if exists:
@@ -64,7 +59,7 @@ def assign(session: Session, reference: str, username: str, *, actor: str) -> bo
 
 def unassign(session: Session, reference: str, username: str, *, actor: str) -> bool:
     """Unassign; False if the user was not assigned."""
-    case, user = _case(session, reference), _user(session, username)
+    case, user = case_by_reference(session, reference), _user(session, username)
     row = session.scalar(select(CaseAssignment).where(
         CaseAssignment.case_id == case.id, CaseAssignment.user_id == user.id))
     if row is None:

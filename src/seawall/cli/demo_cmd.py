@@ -56,12 +56,12 @@ def demo(out: Path = typer.Option(Path("demo-out"), "--out", help="Output folder
     console.print(f"[bold]Seawall demo[/bold]: exhibit {exhibit[0].name}, {sets} hash set(s)")
     from rich.progress import Progress
 
-    from seawall.cli.scan_cmd import RichProgress, _summary_table
+    from seawall.cli.scan_cmd import RichProgress, summary_table
 
     with Progress(console=console) as progress:
         summary = scan_exhibit([str(p) for p in exhibit], DEMO_CASE, exhibit_reference="EX-01",
                                db_url=db_url, progress=RichProgress(progress))
-    console.print(_summary_table(summary, db_url))
+    console.print(summary_table(summary, db_url))
     counts = None
     try:
         from seawall.matching import counts as counts_mod

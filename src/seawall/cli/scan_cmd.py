@@ -48,7 +48,7 @@ class RichProgress:
         self.progress.advance(self.bytes_task, nbytes)
 
 
-def _summary_table(summary, db_url) -> Table:
+def summary_table(summary, db_url) -> Table:
     from sqlalchemy import func, select
 
     from seawall.store.db import session_scope
@@ -136,7 +136,7 @@ def scan(
     audit_cli(db, "scan.finish", case=case, target=summary.exhibit, details={
         "files_scanned": summary.files_scanned, "records_written": summary.records_written,
         "files_with_errors": summary.errors, "exhibit_errors": summary.exhibit_errors})
-    console.print(_summary_table(summary, db))
+    console.print(summary_table(summary, db))
     for warning in summary.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     for error in summary.exhibit_errors:

@@ -9,8 +9,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from seawall.accounts import users as accounts
-from seawall.accounts.assignments import AssignmentError, assign, team_user_ids, unassign
+from seawall.accounts.assignments import assign, team_user_ids, unassign
 from seawall.accounts.roles import ROLES, Permission, Role, allows
+from seawall.errors import NotFound
 from seawall.store import audit
 from seawall.store.accounts_models import CaseAssignment, User
 from seawall.store.audit_models import AuditEntry
@@ -116,7 +117,7 @@ def change_assignment(request: Request, case: str = Form(...), username: str = F
         else:
             assign(db, case, username, actor=user.username)
             message = f"{username} assigned to {case}."
-    except AssignmentError as exc:
+    except NotFound as exc:  # a typo in the form: say so on the same page
         db.rollback()
         return redirect_with_flash(request, "/admin/users", str(exc))
     db.commit()
