@@ -15,7 +15,7 @@ from seawall.operations import policy
 from seawall.operations.config import BacklogConfig
 from seawall.operations.forecast import Forecast, forecast
 from seawall.operations.model import Entry
-from seawall.operations.simulation import Scenario, SimResult, compare
+from seawall.operations.simulation import Scenario, SimResult, compare, compare_policies
 from seawall.store import audit
 from seawall.store.models import utcnow
 from seawall.store.operations_models import BACKLOG_STATUSES, BacklogItem
@@ -221,3 +221,47 @@ def simulation_report(entries: list[Entry], cfg: BacklogConfig, as_of: date,
                       scenario: Scenario) -> SimulationReport:
     base, scen = compare(entries, cfg, as_of, scenario)
     return SimulationReport(base, scen)
+
+
+@dataclass
+class PolicyComparison:
+    """One scenario under each priority policy, on the same random streams."""
+
+    results: dict[str, SimResult]
+
+    def as_dict(self, cfg: BacklogConfig) -> dict:
+        out: dict = {}
+        for name, result in self.results.items():
+            summary = result.summary()
+            out[name] = {
+                "description": policy.POLICIES[name][0],
+                "replications": summary["replications"],
+                "horizon_days": summary["horizon_days"],
+                "backlog_end": summary["backlog_end"],
+                "backlog_end_range": summary["ranges"]["backlog_end"],
+                "initial_backlog_cleared": summary["initial_backlog_cleared"],
+                "bands": {b: {"breaches": summary["bands"][b]["breaches"],
+                              "breaches_range": summary["bands"][b]["breaches_range"]}
+                          for b in cfg.band_order},
+                "new_arrivals": summary["by_origin"]["new_arrivals"],
+                "backlog": summary["by_origin"]["backlog"],
+            }
+        return out
+
+    def chart(self, cfg: BacklogConfig) -> str:
+        """Share of new arrivals that start late, per band, one bar per policy."""
+        series = {}
+        for name, result in self.results.items():
+            rows = result.origins(cfg.band_order)["new_arrivals"]
+            series[name] = [rows[b]["late_share"] or 0.0 for b in cfg.band_order]
+        first = next(iter(self.results.values()))
+        return charts.grouped_bars(
+            series, [cfg.bands[b].label for b in cfg.band_order],
+            "New arrivals starting after their band's deadline, by policy\n"
+            f"{first.describe()}; same random streams for every policy",
+            "share of new arrivals late")
+
+
+def policy_report(entries: list[Entry], cfg: BacklogConfig, as_of: date,
+                  scenario: Scenario) -> PolicyComparison:
+    return PolicyComparison(compare_policies(entries, cfg, as_of, scenario))

@@ -125,6 +125,26 @@ def breaches_by_band(results: dict, bands: list[str], labels: dict[str, str],
     return _svg(fig)
 
 
+def grouped_bars(series: dict[str, list[float]], labels: list[str], title: str,
+                 ylabel: str) -> str:
+    """One group of bars per label, one bar per named series (e.g. per policy)."""
+    fig = _figure(height=3.2)
+    with matplotlib.rc_context(RC):
+        ax = fig.add_subplot()
+        n = max(1, len(series))
+        width = 0.8 / n
+        for i, (name, values) in enumerate(series.items()):
+            pos = [j + (i - (n - 1) / 2) * width for j in range(len(labels))]
+            ax.bar(pos, values, width, label=name.replace("_", " "), edgecolor="#1d2430",
+                   linewidth=0.5)
+        ax.set_xticks(range(len(labels)), labels)
+        ax.set_ylabel(ylabel)
+        ax.set_ylim(bottom=0)
+        ax.set_title(title)
+        ax.legend(frameon=False, fontsize=8)
+    return _svg(fig)
+
+
 def forecast_by_band(rows: list[dict]) -> str:
     """Stacked bars per band: open exhibits predicted on time vs in breach."""
     fig = _figure(height=2.6)

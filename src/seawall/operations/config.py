@@ -164,6 +164,9 @@ class BacklogConfig:
     history_days: int
     exhibit_types: dict[str, ExhibitType]
     simulation: dict = field(default_factory=dict)
+    # Safeguarding-flagged exhibits before everything else (a policy to compare, see
+    # policy.POLICIES; not a configured default).
+    safeguarding_first: bool = False
 
     @property
     def band_order(self) -> list[str]:

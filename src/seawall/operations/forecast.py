@@ -95,6 +95,9 @@ class Arrivals:
     hours_per_day: float
     mix: dict[tuple[str, str], float]  # (band, type) -> share of arrivals
     safeguarding_share: float
+    # Share flagged per band: history shows safeguarding concentrated in the urgent bands,
+    # so one overall share would flag low-risk arrivals that never are.
+    safeguarding_by_band: dict[str, float] = field(default_factory=dict)
 
 
 def arrivals(entries: Iterable[Entry], cfg: BacklogConfig, as_of: date,
@@ -114,9 +117,15 @@ def arrivals(entries: Iterable[Entry], cfg: BacklogConfig, as_of: date,
         counts[(e.band, e.exhibit_type)] += 1
         hours += effort.types[e.exhibit_type].hours
     n = len(recent)
+    per_band: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for e in recent:
+        per_band[e.band][0] += 1
+        per_band[e.band][1] += e.safeguarding
     return Arrivals(window, n / window, hours / window,
                     {k: v / n for k, v in sorted(counts.items())},
-                    sum(1 for e in recent if e.safeguarding) / n)
+                    sum(1 for e in recent if e.safeguarding) / n,
+                    {band: flagged / total for band, (total, flagged)
+                     in sorted(per_band.items())})
 
 
 class WorkCalendar:

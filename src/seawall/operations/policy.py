@@ -17,7 +17,8 @@ All numbers come from configuration (defaults/backlog.toml).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date, timedelta
 
 from seawall.operations.config import BacklogConfig
@@ -46,14 +47,17 @@ def score(entry: Entry, as_of: date, cfg: BacklogConfig) -> float:
     return score_at(cfg, entry.band, (as_of - entry.received).days, entry.safeguarding)
 
 
-def tier(cfg: BacklogConfig, band: str) -> int:
-    """0 for the always-first bands, 1 for the rest."""
-    return 0 if band in cfg.always_first else 1
+def tier(cfg: BacklogConfig, band: str, safeguarding: bool = False) -> int:
+    """0 for safeguarding-flagged work under a safeguarding-first policy, 1 for the
+    always-first bands, 2 for the rest."""
+    if cfg.safeguarding_first and safeguarding:
+        return 0
+    return 1 if band in cfg.always_first else 2
 
 
 def sort_key(entry: Entry, as_of: date, cfg: BacklogConfig) -> tuple:
-    return (tier(cfg, entry.band), -score(entry, as_of, cfg), entry.received,
-            entry.case_reference, entry.exhibit_reference)
+    return (tier(cfg, entry.band, entry.safeguarding), -score(entry, as_of, cfg),
+            entry.received, entry.case_reference, entry.exhibit_reference)
 
 
 def order(entries: Iterable[Entry], as_of: date, cfg: BacklogConfig) -> list[Entry]:
@@ -72,4 +76,36 @@ def explain(entry: Entry, as_of: date, cfg: BacklogConfig) -> str:
     if entry.safeguarding:
         parts.append(f"safeguarding +{cfg.safeguarding_bonus:g}")
     text = " + ".join(parts) + f" = {score(entry, as_of, cfg):g}"
-    return ("always first; " + text) if tier(cfg, entry.band) == 0 else text
+    first = tier(cfg, entry.band, entry.safeguarding)
+    if first == 0:
+        return "safeguarding first; " + text
+    return ("always first; " + text) if first == 1 else text
+
+
+def _strict_priority(cfg: BacklogConfig) -> BacklogConfig:
+    """Band by band, oldest first within a band: no ageing, no safeguarding bonus."""
+    return replace(cfg, ageing_per_day=0.0, overdue_per_day=0.0, safeguarding_bonus=0.0)
+
+
+def _safeguarding_first(cfg: BacklogConfig) -> BacklogConfig:
+    """The configured policy, but safeguarding-flagged work always goes first."""
+    return replace(cfg, safeguarding_first=True)
+
+
+def _fifo(cfg: BacklogConfig) -> BacklogConfig:
+    """First in, first out: the longest waiting goes first, whatever its band."""
+    bands = {k: replace(b, weight=0.0) for k, b in cfg.bands.items()}
+    return replace(cfg, bands=bands, always_first=(), ageing_per_day=1.0,
+                   overdue_per_day=0.0, safeguarding_bonus=0.0)
+
+
+# Policies a manager can compare side by side (seawall backlog compare).
+POLICIES: dict[str, tuple[str, Callable[[BacklogConfig], BacklogConfig]]] = {
+    "default": ("the configured policy (band weight + ageing + overdue + safeguarding)",
+                lambda cfg: cfg),
+    "strict_priority": ("strict band priority, oldest first within a band",
+                        _strict_priority),
+    "safeguarding_first": ("the configured policy, safeguarding-flagged work always first",
+                           _safeguarding_first),
+    "fifo": ("first in, first out, whatever the band", _fifo),
+}

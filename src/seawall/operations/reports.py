@@ -35,6 +35,11 @@ def simulate(session: Session, bcfg: BacklogConfig, as_of: date,
                                      scenario)
 
 
+def compare_policies(session: Session, bcfg: BacklogConfig, as_of: date,
+                     scenario: Scenario) -> backlog.PolicyComparison:
+    return backlog.policy_report(backlog.load_entries(session, bcfg), bcfg, as_of, scenario)
+
+
 def _backlog_hours(session: Session, bcfg: BacklogConfig, as_of: date):
     entries = backlog.load_entries(session, bcfg)
     _summary, fc = backlog.forecast_report(entries, bcfg, as_of, items=False)

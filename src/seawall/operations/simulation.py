@@ -3,7 +3,8 @@
 Time is in calendar days; an examiner supplies ``hours_per_day x working days / 7`` hours per
 calendar day (weekends are spread evenly, which is fine at the weeks-to-months scale this
 answers).  The simulation starts from today's open backlog and adds Poisson arrivals at
-the measured rate (times ``arrival_multiplier``) with the measured band/type mix.  Each
+the measured rate (times ``arrival_multiplier``) with the measured band/type mix and each
+band's measured share of safeguarding-flagged exhibits.  Each
 free examiner takes the waiting exhibit with the highest priority score at that moment
 (:mod:`seawall.operations.policy`, ageing included).  Service times are resampled from the
 force's completed work when a type has enough history, otherwise drawn from a lognormal
@@ -299,7 +300,7 @@ def _run_once(entries: list[Entry], cfg: BacklogConfig, as_of: date, effort: Eff
                 continue
             now = env.now
             job = min(heads, key=lambda j: (
-                policy.tier(cfg, j.band),
+                policy.tier(cfg, j.band, j.safeguarding),
                 -policy.score_at(cfg, j.band, math.floor(now - j.arrival), j.safeguarding),
                 j.arrival, j.seq))
             groups[(job.band, job.safeguarding)].popleft()
@@ -318,7 +319,7 @@ def _run_once(entries: list[Entry], cfg: BacklogConfig, as_of: date, effort: Eff
         while True:
             yield env.timeout(rng_arrivals.expovariate(lam))
             band, etype = rng_arrivals.choices(keys, weights)[0]
-            flagged = rng_arrivals.random() < arr.safeguarding_share
+            flagged = rng_arrivals.random() < arr.safeguarding_by_band.get(band, 0.0)
             hours = automate(sample(etype))
             add(new_job(band, flagged, env.now, hours, False))
 
@@ -438,6 +439,21 @@ def simulate(entries: Iterable[Entry], cfg: BacklogConfig, as_of: date,
         still_waiting=still,
         initial_cleared_day=sum(cleared) / len(cleared) if len(cleared) == reps else None,
         as_of=as_of, runs=runs, origin_waits=dict(origin_waits))
+
+
+def compare_policies(entries: Iterable[Entry], cfg: BacklogConfig, as_of: date,
+                     scenario: Scenario, names: Iterable[str] | None = None
+                     ) -> dict[str, SimResult]:
+    """The same scenario under each priority policy (policy.POLICIES), on the same random
+    streams, so the differences are the policies' alone."""
+    entries = list(entries)
+    chosen = list(names or policy.POLICIES)
+    for name in chosen:
+        if name not in policy.POLICIES:
+            raise ValueError(f"unknown policy {name!r}; expected one of "
+                             f"{', '.join(policy.POLICIES)}")
+    return {name: simulate(entries, policy.POLICIES[name][1](cfg), as_of, scenario)
+            for name in chosen}
 
 
 def compare(entries: Iterable[Entry], cfg: BacklogConfig, as_of: date,

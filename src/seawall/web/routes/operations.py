@@ -121,6 +121,27 @@ def simulate_page(request: Request, examiners: str | None = None,
         "charts": {k: charts.data_uri(v) for k, v in svgs.items()}})
 
 
+@router.get("/operations/backlog/policies")
+def policies_page(request: Request, examiners: str | None = None,
+                  hours_per_day: str | None = None, arrivals: str | None = None,
+                  automated: str | None = None, days: str | None = None,
+                  seed: str | None = None, as_of: str | None = None,
+                  user: User = Depends(supervisors), db: Session = Depends(deps.get_db)):
+    """Priority policies side by side on the same random streams."""
+    bcfg, _wcfg = _configs()
+    day = _as_of(as_of)
+    scenario = _scenario(examiners, hours_per_day, arrivals, automated, days, seed)
+    report = reports.compare_policies(db, bcfg, day, scenario)
+    _audit_view(db, user, "backlog.policies", {"scenario": vars(scenario)})
+    form = {"examiners": examiners or "", "hours_per_day": hours_per_day or "",
+            "arrivals": arrivals or "", "automated": automated or "", "days": days or "",
+            "seed": seed or ""}
+    return render(request, "operations_policies.html", {
+        "data": report.as_dict(bcfg), "form": form, "as_of": day, "bands": bcfg.bands,
+        "band_order": bcfg.band_order, "default_examiners": bcfg.examiners,
+        "chart": charts.data_uri(report.chart(bcfg))})
+
+
 @router.post("/operations/backlog/import")
 async def import_page(request: Request, file: UploadFile,
                       user: User = Depends(supervisors), db: Session = Depends(deps.get_db)):
@@ -241,6 +262,18 @@ def api_simulate(examiners: str | None = None, hours_per_day: str | None = None,
     scenario = _scenario(examiners, hours_per_day, arrivals, automated, days, seed)
     data = reports.simulate(db, bcfg, _as_of(as_of), scenario).as_dict()
     _audit_view(db, user, "api.backlog.simulate", {"scenario": vars(scenario)})
+    return JSONResponse(data)
+
+
+@router.get("/api/operations/backlog/policies")
+def api_policies(examiners: str | None = None, hours_per_day: str | None = None,
+                 arrivals: str | None = None, automated: str | None = None,
+                 days: str | None = None, seed: str | None = None, as_of: str | None = None,
+                 user: User = Depends(supervisors), db: Session = Depends(deps.get_db)):
+    bcfg, _wcfg = _configs()
+    scenario = _scenario(examiners, hours_per_day, arrivals, automated, days, seed)
+    data = reports.compare_policies(db, bcfg, _as_of(as_of), scenario).as_dict(bcfg)
+    _audit_view(db, user, "api.backlog.policies", {"scenario": vars(scenario)})
     return JSONResponse(data)
 
 
