@@ -250,6 +250,7 @@ class PolicyComparison:
 
     def chart(self, cfg: BacklogConfig) -> str:
         """Share of new arrivals that start late, per band, one bar per policy."""
+        from seawall.operations import charts
         series = {}
         for name, result in self.results.items():
             rows = result.origins(cfg.band_order)["new_arrivals"]
