@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from seawall.operations.forecast import WorkCalendar, forecast, learn_effort
+from seawall.operations.calendar import WorkCalendar
+from seawall.operations.forecast import forecast, learn_effort
 from seawall.operations.model import Entry
 
 from .conftest import AS_OF

@@ -13,9 +13,11 @@ import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 from seawall.errors import ConfigError
+from seawall.operations.calendar import WorkCalendar
 
 DEFAULTS_DIR = Path(__file__).with_name("defaults")
 
@@ -164,9 +166,15 @@ class BacklogConfig:
     history_days: int
     exhibit_types: dict[str, ExhibitType]
     simulation: dict = field(default_factory=dict)
+    bank_holidays: tuple[date, ...] = ()
     # Safeguarding-flagged exhibits before everything else (a policy to compare, see
     # policy.POLICIES; not a configured default).
     safeguarding_first: bool = False
+
+    def calendar(self, start: date) -> WorkCalendar:
+        """The working calendar (weekdays, bank holidays) from ``start``: the same one for
+        the forecast and the simulation."""
+        return WorkCalendar(start, self.working_weekdays, self.bank_holidays)
 
     @property
     def band_order(self) -> list[str]:
@@ -189,6 +197,22 @@ class BacklogConfig:
         if rate <= 0:
             return float("inf")
         return deadline + (gap - self.ageing_per_day * deadline) / rate
+
+
+def _holidays(source: LayeredToml, values: object) -> tuple[date, ...]:
+    key = ("capacity", "bank_holidays")
+    if not isinstance(values, list):
+        raise source.error(key, "expected a list of dates (2026-12-25)")
+    out = []
+    for i, value in enumerate(values):
+        if isinstance(value, date) and not isinstance(value, datetime):
+            out.append(value)
+            continue
+        try:
+            out.append(date.fromisoformat(str(value)))
+        except ValueError:
+            raise source.error((*key, i), f"{value!r} is not a date (YYYY-MM-DD)") from None
+    return tuple(sorted(out))
 
 
 def backlog_config(path: str | os.PathLike | None = None, **overrides) -> BacklogConfig:
@@ -231,6 +255,7 @@ def backlog_config(path: str | os.PathLike | None = None, **overrides) -> Backlo
         examiners=int(cap.get("examiners", 1)),
         hours_per_day=float(cap.get("hours_per_day", 6.0)),
         working_weekdays=tuple(int(d) for d in cap.get("working_weekdays", [0, 1, 2, 3, 4])),
+        bank_holidays=_holidays(source, cap.get("bank_holidays", [])),
         min_history=int(cap.get("min_history", 5)),
         history_days=int(cap.get("history_days", 180)),
         exhibit_types=types, simulation=dict(raw.get("simulation", {})))

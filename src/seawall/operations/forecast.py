@@ -128,33 +128,6 @@ def arrivals(entries: Iterable[Entry], cfg: BacklogConfig, as_of: date,
                      in sorted(per_band.items())})
 
 
-class WorkCalendar:
-    """Maps working-day indexes (0 = first working day on or after ``start``) to dates."""
-
-    def __init__(self, start: date, weekdays: Iterable[int]):
-        self.weekdays = frozenset(weekdays)
-        if not self.weekdays:
-            raise ValueError("no working weekdays")
-        self.start = start
-        self._days: list[date] = []
-
-    def day(self, index: int) -> date:
-        d = self._days[-1] + timedelta(days=1) if self._days else self.start
-        while len(self._days) <= index:
-            if d.weekday() in self.weekdays:
-                self._days.append(d)
-            d += timedelta(days=1)
-        return self._days[index]
-
-    def working_days_between(self, earlier: date, later: date) -> int:
-        """Working days in [earlier, later)."""
-        n, d = 0, earlier
-        while d < later:
-            n += d.weekday() in self.weekdays
-            d += timedelta(days=1)
-        return n
-
-
 @dataclass
 class ItemForecast:
     entry: Entry
@@ -245,7 +218,7 @@ def forecast(entries: Iterable[Entry], cfg: BacklogConfig, as_of: date) -> Forec
     entries = list(entries)
     effort = learn_effort(entries, cfg, as_of)
     arr = arrivals(entries, cfg, as_of, effort)
-    cal = WorkCalendar(as_of, cfg.working_weekdays)
+    cal = cfg.calendar(as_of)
     h = cfg.hours_per_day
     items: list[ItemForecast] = []
     free = [(0.0, slot) for slot in range(cfg.examiners)]
@@ -297,7 +270,7 @@ def forecast(entries: Iterable[Entry], cfg: BacklogConfig, as_of: date) -> Forec
                                   hours, start, finish, due, when is None or when > due, slot))
 
     open_hours = sum(i.hours for i in items)
-    capacity = cfg.examiners * h * len(set(cfg.working_weekdays)) / 7.0
+    capacity = cfg.examiners * h * cal.working_share()
     net = capacity - arr.hours_per_day
     clearance = None
     if open_hours <= EPS:

@@ -1,14 +1,15 @@
 """What-if: a discrete-event simulation (SimPy) of the examination queue.
 
-Time is in calendar days; an examiner supplies ``hours_per_day x working days / 7`` hours per
-calendar day (weekends are spread evenly, which is fine at the weeks-to-months scale this
-answers).  The simulation starts from today's open backlog and adds Poisson arrivals at
-the measured rate (times ``arrival_multiplier``) with the measured band/type mix and each
-band's measured share of safeguarding-flagged exhibits.  Each
-free examiner takes the waiting exhibit with the highest priority score at that moment
-(:mod:`seawall.operations.policy`, ageing included).  Service times are resampled from the
-force's completed work when a type has enough history, otherwise drawn from a lognormal
-around the expected effort.  A share ``automated_share`` of exhibits is cleared by automated
+Time is in calendar days from the report date.  Examiners work ``hours_per_day`` on the
+working days of the one calendar the forecast also uses (working weekdays, bank holidays:
+:mod:`seawall.operations.calendar`); exhibits arrive on any day.  The simulation starts
+from today's open backlog and adds Poisson arrivals at the measured rate (times
+``arrival_multiplier``) with the measured band/type mix and each band's measured share of
+safeguarding-flagged exhibits.  Each free examiner takes the waiting exhibit with the
+highest priority score at that moment (:mod:`seawall.operations.policy`, ageing included).
+Service times are resampled from the force's completed work when a type has enough
+history, otherwise drawn from a lognormal around the expected effort.  A share
+``automated_share`` of exhibits is cleared by automated
 triage and needs only ``automated_residual`` of its effort.
 
 Runs are reproducible: the same seed gives the same result, and baseline and scenario use the
@@ -264,7 +265,12 @@ def _run_once(entries: list[Entry], cfg: BacklogConfig, as_of: date, effort: Eff
     sample = _service_sampler(effort, cfg, rng_service)
     examiners = cfg.examiners if scenario.examiners is None else scenario.examiners
     hpd = cfg.hours_per_day if scenario.hours_per_day is None else scenario.hours_per_day
-    rate = hpd * len(set(cfg.working_weekdays)) / 7.0  # hours per calendar day
+    cal = cfg.calendar(as_of)  # the forecast's calendar: examiners work on working days
+
+    def done_after(start: float, hours: float) -> float:
+        """Calendar time (days from as_of) at which ``hours`` of work begun at ``start``
+        ends."""
+        return cal.advance(start, hours / hpd)
     residual = float(cfg.simulation.get("automated_residual", 0.45))
     arr = arrivals(entries, cfg, as_of, effort)
     env = simpy.Environment()
@@ -291,12 +297,16 @@ def _run_once(entries: list[Entry], cfg: BacklogConfig, as_of: date, effort: Eff
 
     def examiner(busy_hours: float):
         if busy_hours > 0:
-            yield env.timeout(busy_hours / rate)
+            yield env.timeout(done_after(0.0, busy_hours))
         while True:
             heads = [g[0] for g in groups.values() if g]
             if not heads:
                 wake[0] = env.event() if wake[0].triggered else wake[0]
                 yield wake[0]
+                continue
+            opens = cal.next_working(env.now)
+            if opens > env.now:  # a weekend or holiday: choose when work resumes
+                yield env.timeout(opens - env.now)
                 continue
             now = env.now
             job = min(heads, key=lambda j: (
@@ -306,7 +316,7 @@ def _run_once(entries: list[Entry], cfg: BacklogConfig, as_of: date, effort: Eff
             groups[(job.band, job.safeguarding)].popleft()
             entry = [job, now, None]
             log.append(entry)
-            yield env.timeout(job.hours / rate)
+            yield env.timeout(done_after(now, job.hours) - now)
             entry[2] = env.now
             open_jobs.pop(job.seq, None)
 
@@ -347,7 +357,7 @@ def _run_once(entries: list[Entry], cfg: BacklogConfig, as_of: date, effort: Eff
         if examiners:
             slot = min(range(examiners), key=lambda s: busy[s])
             busy[slot] += job.hours
-            env.process(_finish_later(env, open_jobs, job.seq, busy[slot] / rate))
+            env.process(_finish_later(env, open_jobs, job.seq, done_after(0.0, busy[slot])))
     for e in sorted((e for e in entries if e.waiting),
                     key=lambda e: (e.received, e.case_reference, e.exhibit_reference)):
         hours = automate(sample(e.exhibit_type, effort.hours(e)))
