@@ -183,3 +183,44 @@ def test_two_processors_share_the_backlog_and_survive_one_killed(tmp_path: Path,
         assert {(i.scan_status, i.scan_files, i.lease_owner) for i in items} == {
             ("scanned", 48, None)}
 
+
+
+def test_process_on_a_cluster_that_goes_away_leaves_the_item_resumable(tmp_path: Path,
+                                                                        db_url: str):
+    from tests.cluster_processes import process_cluster
+
+    exhibit = make_exhibit(tmp_path / "evidence" / "E1", 900, 30, 30)
+    get_engine(db_url)
+    add(db_url, "OP-1", exhibit, "high")
+    with process_cluster(tmp_path / "cluster") as cluster:
+        processor = start_seawall("process", "--until-empty", "--format", "json", "--db",
+                                  db_url, "--cluster", cluster.address, "--batch-size", "1",
+                                  "--commit-every", "1", "--lease", "60",
+                                  logs=tmp_path / "processor.out",
+                                  DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT="3s")
+        try:
+            deadline = time.monotonic() + 60
+            while (held := _lease_of(db_url, processor.pid)) is None or held[1] < 3:
+                assert processor.poll() is None, (tmp_path / "processor.out").read_text()
+                assert time.monotonic() < deadline, "the processor never got going"
+                time.sleep(0.05)
+            cluster.close()  # scheduler and workers SIGKILLed mid-scan
+            processor.wait(timeout=90)
+        finally:
+            if processor.poll() is None:
+                os.killpg(processor.pid, signal.SIGKILL)
+    out = (tmp_path / "processor.out").read_text()
+    assert processor.returncode == 1, out
+    assert "the Dask cluster went away while scanning OP-1/E1 (resumable)" in " ".join(
+        out.split())
+    assert "Traceback" not in out
+    with session_scope(db_url) as session:
+        item = session.scalar(select(BacklogItem))
+        assert (item.scan_status, item.lease_owner) == (None, None)  # given back at once
+
+    resumed = ok("process", "--until-empty", "--format", "json", "--workers", "1", "--db",
+                 db_url)
+    assert [json.loads(line)["files"] for line in resumed.splitlines()] == [60]
+    reference = f"sqlite:///{tmp_path / 'reference.db'}"
+    scan_exhibit([str(exhibit)], "OP-1", db_url=reference, workers=1)
+    assert case_records(db_url, "OP-1") == case_records(reference, "OP-1")
