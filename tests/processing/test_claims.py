@@ -100,3 +100,18 @@ def test_csv_import_keeps_paths(db_url: str, cfg):
         import_backlog(session, f"{header}\nOP-1,E1,phone,2026-11-02\n", cfg, "test")
         item = session.scalar(select(BacklogItem))
         assert (item.path, item.received_on) == ("/ev/E1", date(2026, 11, 2))
+
+
+def test_a_processor_whose_lease_was_taken_over_records_nothing(backlog: str, cfg):
+    from seawall.processing.farm import _record
+
+    slow = claim_next(backlog, cfg, "slow", lease_seconds=60)
+    with session_scope(backlog) as session:
+        session.get(BacklogItem, slow.item_id).lease_expires = utcnow()
+    fast = claim_next(backlog, cfg, "fast")
+    assert fast.item_id == slow.item_id
+    assert _record(backlog, slow, "test") is None
+    with session_scope(backlog) as session:
+        item = session.get(BacklogItem, slow.item_id)
+        assert (item.scan_status, item.lease_owner) == ("scanning", "fast")
+    assert _record(backlog, fast, "test").status == "scanned"

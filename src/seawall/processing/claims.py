@@ -14,6 +14,7 @@ lease well above any clock difference.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -30,6 +31,7 @@ from seawall.store.models import Case, Exhibit, FileRecord, utcnow
 from seawall.store.operations_models import BacklogItem
 
 LEASE_SECONDS = 120.0
+log = logging.getLogger(__name__)
 
 
 def processor_name() -> str:
@@ -132,8 +134,9 @@ class Heartbeat:
         while not self._stop.wait(self.lease_seconds / 3):
             try:
                 self.beat()
-            except Exception:  # noqa: BLE001 - a busy database: the next beat tries again
-                pass
+            except Exception as exc:  # noqa: BLE001 - a busy database: the next beat retries
+                log.warning("lease of %s/%s not renewed: %s", self.claim.case,
+                            self.claim.exhibit, exc)
 
     def beat(self) -> None:
         with session_factory(self.db_url)() as session:

@@ -80,8 +80,9 @@ def _iso(value: datetime | None) -> str | None:
 
 def process_claim(db_url: str | None, claim: Claim, actor: str, *, client=None,
                   settings: ScanSettings = ScanSettings(),
-                  lease_seconds: float = LEASE_SECONDS) -> Processed:
-    """Scan and match the claimed item; record the outcome on it."""
+                  lease_seconds: float = LEASE_SECONDS) -> Processed | None:
+    """Scan and match the claimed item; record the outcome on it (None: another processor
+    took the item over meanwhile)."""
     try:
         with Heartbeat(db_url, claim, lease_seconds):
             return _scan_and_match(db_url, claim, actor, client, settings)
@@ -91,7 +92,7 @@ def process_claim(db_url: str | None, claim: Claim, actor: str, *, client=None,
 
 
 def _scan_and_match(db_url: str | None, claim: Claim, actor: str, client,
-                    settings: ScanSettings) -> Processed:
+                    settings: ScanSettings) -> Processed | None:
     try:
         if not os.path.exists(claim.path):
             raise FileNotFoundError(f"{claim.path}: no such file or folder")
@@ -112,10 +113,13 @@ def _scan_and_match(db_url: str | None, claim: Claim, actor: str, client,
 
 
 def _record(db_url: str | None, claim: Claim, actor: str,
-            error: str | None = None) -> Processed:
+            error: str | None = None) -> Processed | None:
     with session_scope(db_url) as session:
-        item = session.get(BacklogItem, claim.item_id)
-        assert item is not None  # items are never deleted while claimed
+        item = session.get(BacklogItem, claim.item_id, with_for_update=True)
+        if item is None or item.lease_owner != claim.owner:
+            # The lease ran out (no heartbeat got through) and another processor took the
+            # item over: it records the outcome, once.
+            return None
         exhibit = session.scalar(select(Exhibit).join(Case).where(
             Case.reference == claim.case, Exhibit.reference == claim.exhibit))
         files = errors = 0
@@ -151,8 +155,10 @@ def run(db_url: str | None, cfg: BacklogConfig, owner: str, actor: str, *,
     while True:
         claim = claim_next(db_url, cfg, owner, lease_seconds, today() if today else None)
         if claim is not None:
-            yield process_claim(db_url, claim, actor, client=client, settings=settings,
-                                lease_seconds=lease_seconds)
+            done = process_claim(db_url, claim, actor, client=client, settings=settings,
+                                 lease_seconds=lease_seconds)
+            if done is not None:
+                yield done
             continue
         if until_empty and not unfinished(db_url):
             return
