@@ -18,6 +18,9 @@ kind               exit status  HTTP status
 ``Unavailable``    1            503
 =================  ===========  ===========
 
+The web app answers a browser with its error page (layout, security headers) and any other
+client with JSON ``{"detail": message}``; both show :func:`user_message`.
+
 Exit status 1 means "the command could not do what was asked" (an unknown case, a rejected
 value, a duplicate), as every command has always answered; 2 means Seawall's own
 configuration (instrument, pathway, scheme or operations files) is unusable, as the casework
@@ -105,6 +108,14 @@ class Unavailable(SeawallError):
     http_status = 503
 
 
+def user_message(exc: SeawallError) -> str:
+    """What the command line and the web app say for an error: its message, saying so when
+    it is the configuration that is at fault (one problem per line when there are several)."""
+    if isinstance(exc, ConfigError):
+        return "invalid configuration:" + ("\n" if len(exc.problems) > 1 else " ") + str(exc)
+    return str(exc)
+
+
 __all__ = [
     "AccessDenied",
     "ConfigError",
@@ -113,4 +124,5 @@ __all__ = [
     "NotFound",
     "SeawallError",
     "Unavailable",
+    "user_message",
 ]

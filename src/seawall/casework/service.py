@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from seawall.casework import indicators as ind
 from seawall.casework import instruments, pathways, scoring
-from seawall.errors import InvalidInput
+from seawall.errors import InvalidInput, NotFound
 from seawall.store import audit
 from seawall.store.casework_models import (
     CASE_STATUSES,
@@ -48,7 +48,7 @@ def get_suspect(session: Session, case: Case, reference: str) -> Suspect:
     suspect = session.scalar(select(Suspect).where(Suspect.case_id == case.id,
                                                    Suspect.reference == reference))
     if suspect is None:
-        raise CaseworkError(f"no suspect {reference!r} in case {case.reference}")
+        raise NotFound(f"no suspect {reference!r} in case {case.reference}")
     return suspect
 
 

@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
-from seawall.errors import ConfigError, SeawallError
+from seawall.errors import SeawallError, user_message
 
 console = Console(stderr=True)
 
@@ -46,15 +46,7 @@ class SeawallGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except SeawallError as exc:
-            fail(error_message(exc), exc.exit_code)
-
-
-def error_message(exc: SeawallError) -> str:
-    """What the command line says for a Seawall error: its message, saying so when it is
-    the configuration that is at fault (one problem per line when there are several)."""
-    if isinstance(exc, ConfigError):
-        return "invalid configuration:" + ("\n" if len(exc.problems) > 1 else " ") + str(exc)
-    return str(exc)
+            fail(user_message(exc), exc.exit_code)
 
 
 def parse_as_of(value: str | None) -> date:

@@ -9,13 +9,14 @@ cannot silently skip authentication, CSRF or the per-case check.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
@@ -23,12 +24,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount
 
-from seawall.errors import ConfigError
+from seawall.errors import ConfigError, SeawallError, user_message
 from seawall.store import audit
 from seawall.store.db import get_engine
 from seawall.web import deps
 from seawall.web.config import WebSettings
 from seawall.web.templating import render
+
+log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).with_name("static")
 
@@ -123,6 +126,16 @@ def _audit_refusal(sessionmaker, request: Request, username: str) -> None:
         session.commit()
 
 
+def _error_response(request: Request, status: int, message: str,
+                    headers: Mapping[str, str] | None = None) -> Response:
+    """The error page (with the layout, through the same render as every page) for a
+    browser; JSON ``{"detail": ...}`` for anything else."""
+    if _wants_html(request):
+        return render(request, "error.html", {"status": status, "message": message},
+                      status_code=status, headers=headers)
+    return JSONResponse({"detail": message}, status_code=status, headers=headers)
+
+
 def create_app(db_url: str | None = None, *, secure_cookies: bool = False,
                settings: WebSettings | None = None, media_reader=None) -> FastAPI:
     """Build the web app for the database at ``db_url`` (default: SEAWALL_DB or seawall.db).
@@ -182,12 +195,16 @@ def create_app(db_url: str | None = None, *, secure_cookies: bool = False,
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        if _wants_html(request):
-            return render(request, "error.html", {"status": exc.status_code,
-                                                  "message": exc.detail},
-                          status_code=exc.status_code, headers=exc.headers)
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
-                            headers=exc.headers)
+        return _error_response(request, exc.status_code, exc.detail, exc.headers)
+
+    @app.exception_handler(SeawallError)
+    async def seawall_error(request: Request, exc: SeawallError):
+        """Every Seawall error a route lets through, mapped once by its kind (404 for
+        NotFound, 400 for InvalidInput, 403 for AccessDenied ...; see seawall.errors)."""
+        if exc.http_status >= 500:
+            log.error("%s on %s %s: %s", type(exc).__name__, request.method,
+                      request.url.path, exc)
+        return _error_response(request, exc.http_status, user_message(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):

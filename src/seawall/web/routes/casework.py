@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from seawall.accounts import assignments
 from seawall.accounts.roles import Permission, allows
 from seawall.casework import instruments, pathways, service
-from seawall.errors import ConfigError
+from seawall.errors import ConfigError, NotFound
 from seawall.store import audit
 from seawall.store.accounts_models import User
 from seawall.store.casework_models import (
@@ -41,10 +41,7 @@ def _require(user: User, permission: Permission, what: str) -> None:
 
 
 def _suspect(access: deps.CaseAccess, suspect_ref: str) -> Suspect:
-    try:
-        return service.get_suspect(access.db, access.case, suspect_ref)
-    except service.CaseworkError:
-        raise HTTPException(404, "No such suspect in this case.") from None
+    return service.get_suspect(access.db, access.case, suspect_ref)  # NotFound: 404
 
 
 def _back(access: deps.CaseAccess) -> str:
@@ -62,7 +59,7 @@ async def _apply(request: Request, access: deps.CaseAccess, action,
     db = access.db
     try:
         result = action(db)
-    except (service.CaseworkError, ConfigError) as exc:
+    except (service.CaseworkError, NotFound, ConfigError) as exc:  # e.g. an unknown suspect
         db.rollback()
         return redirect_with_flash(request, _back(access), f"Not saved: {exc}")
     db.commit()
@@ -189,10 +186,7 @@ async def triage_device_add(request: Request,
 
 
 def _form_context(access: deps.CaseAccess, suspect: Suspect, instrument: str) -> dict:
-    try:
-        prepared = service.prepare(access.db, access.case, suspect, instrument)
-    except KeyError:
-        raise HTTPException(404, "No such instrument.") from None
+    prepared = service.prepare(access.db, access.case, suspect, instrument)
     inst, latest = prepared["instrument"], prepared["latest"]
     previous = (latest.answers if latest else {}) or {}
     chosen = {}
@@ -227,10 +221,7 @@ async def assess_submit(request: Request, suspect_ref: str,
     suspect = _suspect(access, suspect_ref)
     form = await request.form()
     name = _text(form, "instrument", 100)
-    try:
-        inst = instruments.get(name)
-    except KeyError:
-        raise HTTPException(404, "No such instrument.") from None
+    inst = instruments.get(name)
     answers = {i.id: {"answer": _text(form, f"item.{i.id}", 50) or None,
                       "note": _text(form, f"note.{i.id}", 2000)} for i in inst.items}
     review = {}
@@ -349,9 +340,6 @@ async def api_assess(request: Request, suspect_ref: str,
                              body.get("answers") or {}, actor=access.user.username,
                              reason=str(body.get("reason") or ""),
                              review=body.get("review") or {})
-    except KeyError as exc:
-        access.db.rollback()
-        return JSONResponse({"detail": str(exc.args[0])}, status_code=404)
     except service.CaseworkError as exc:
         access.db.rollback()
         return JSONResponse({"detail": str(exc)}, status_code=422)

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from seawall.accounts.roles import Permission
-from seawall.errors import ConfigError, Conflict, InvalidInput, NotFound
+from seawall.errors import InvalidInput
 from seawall.operations import charts, reports
 from seawall.operations.bands import normalise_band
 from seawall.operations.csv_import import import_backlog
@@ -34,10 +34,7 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 
 def _configs():
-    try:
-        return reports.configs()
-    except ConfigError as exc:
-        raise HTTPException(500, f"Operations configuration is invalid: {exc}") from None
+    return reports.configs()  # an invalid file is a ConfigError: the 500 page says why
 
 
 def _as_of(value: str | None) -> date:
@@ -182,12 +179,7 @@ def workforce_page(request: Request, as_of: str | None = None,
 def close_allocation_page(allocation_id: int, user: User = Depends(supervisors),
                           db: Session = Depends(deps.get_db)):
     """Close an allocation whose work is done (it stops counting towards the workload)."""
-    try:
-        close_allocation(db, user.username, allocation_id)
-    except NotFound:
-        raise HTTPException(404, f"No allocation {allocation_id}.") from None
-    except Conflict as exc:
-        raise HTTPException(409, str(exc)) from None
+    close_allocation(db, user.username, allocation_id)  # NotFound: 404, Conflict: 409
     db.commit()
     return RedirectResponse("/operations/workforce#allocations", status_code=303)
 
@@ -244,10 +236,7 @@ def api_forecast(as_of: str | None = None, examiners: int | None = None,
         raise HTTPException(400, "examiners must be between 0 and 1000.")
     if hours_per_day is not None and not 0 < hours_per_day <= 24:
         raise HTTPException(400, "hours_per_day must be in (0, 24].")
-    try:
-        bcfg, _wcfg = reports.configs(examiners=examiners, hours_per_day=hours_per_day)
-    except ConfigError as exc:
-        raise HTTPException(500, f"Operations configuration is invalid: {exc}") from None
+    bcfg, _wcfg = reports.configs(examiners=examiners, hours_per_day=hours_per_day)
     data = reports.forecast(db, bcfg, _as_of(as_of))
     _audit_view(db, user, "api.backlog.forecast")
     return JSONResponse(data)
