@@ -143,3 +143,41 @@ def test_status_changes_are_stepwise_and_audited(db_url, bcfg):
         entry = s.scalars(select(AuditEntry).where(
             AuditEntry.action == "operations.backlog.status")).one()
         assert entry.details == {"from": "triaged", "to": "in_examination"}
+
+
+def test_a_lower_assessment_does_not_lower_a_stored_band(db_url, bcfg):
+    from seawall.operations.backlog import BacklogError, set_band
+    from seawall.store.casework_models import RiskAssessment, Suspect
+
+    with session_scope(db_url) as s:
+        case = s.scalar(select(Case).where(Case.reference == "OP-ALPHA-1"))
+        s.add(BacklogItem(case_reference=case.reference, exhibit_reference="PH1",
+                          exhibit_type="phone", received_on=AS_OF, risk_band="very_high"))
+        suspect = Suspect(case=case, reference="S1")
+        s.add(suspect)
+        s.flush()
+        s.add(RiskAssessment(suspect_id=suspect.id, band="low", case_id=case.id,
+                             instrument="x", instrument_sha256="0" * 64,
+                             status="complete", assessor="t"))
+
+    def alpha():
+        with session_scope(db_url) as s:
+            return next(e for e in backlog.load_entries(s, bcfg)
+                        if e.case_reference == "OP-ALPHA-1")
+
+    assert (alpha().band, alpha().band_source) == ("very_high", "stored_over_casework")
+    with session_scope(db_url) as s, pytest.raises(BacklogError, match="needs a supervisor"):
+        set_band(s, "sam", bcfg, "OP-ALPHA-1", "low")
+    with session_scope(db_url) as s:
+        assert set_band(s, "sam", bcfg, "OP-ALPHA-1", "low",
+                        reason="re-assessed with new intelligence") == "very_high"
+    assert (alpha().band, alpha().band_source) == ("low", "casework")
+    with session_scope(db_url) as s:
+        entry = s.scalars(select(AuditEntry).where(
+            AuditEntry.action == "operations.backlog.band")).one()
+        assert entry.details["reason"] == "re-assessed with new intelligence"
+    runner = CliRunner()
+    out = runner.invoke(cli_app, ["backlog", "band", "OP-ALPHA-1", "very-high"],
+                        env={"SEAWALL_DB": db_url})
+    assert out.exit_code == 0, out.output  # raising needs no reason
+    assert alpha().band == "very_high"

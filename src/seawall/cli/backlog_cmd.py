@@ -352,6 +352,25 @@ def status(
         console.print(f"{case}/{exhibit}: {item.status}")
 
 
+def band(
+    case: str = typer.Argument(..., help="Case reference."),
+    new_band: str = typer.Argument(..., help="very_high, high, medium or low."),
+    reason: str | None = typer.Option(None, "--reason",
+                                      help="Why (needed to lower a case's band)."),
+    config: str | None = ConfigOption, db: str | None = DbOption,
+) -> None:
+    """Set a case's band on all its backlog items; lowering it needs a reason (audited).
+    A lower casework assessment alone never moves a case down the queue."""
+    from seawall.operations.backlog import set_band
+    from seawall.store.audit import cli_actor
+    from seawall.store.db import session_scope
+
+    cfg = _cfg(config)
+    with session_scope(db) as session:
+        before = set_band(session, cli_actor(), cfg, case, new_band, reason)
+    console.print(f"{case}: band {before or 'none'} -> {new_band}")
+
+
 def add(
     case: str = typer.Option(..., "--case", help="Case reference."),
     exhibit_id: str = typer.Option(..., "--exhibit-id", help="Exhibit reference."),
@@ -421,5 +440,6 @@ def register(app: typer.Typer) -> None:
     group.command("simulate")(simulate)
     group.command("compare")(compare)
     group.command("status")(status)
+    group.command("band")(band)
     group.command("add")(add)
     group.command("retry")(retry)

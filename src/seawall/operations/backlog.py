@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from seawall.errors import InvalidInput
+from seawall.errors import InvalidInput, NotFound
 from seawall.operations import bands as band_lookup
 from seawall.operations import policy
 from seawall.operations.config import BacklogConfig
@@ -64,6 +64,37 @@ def _scan_state(item: BacklogItem) -> dict | None:
     return {"status": item.scan_status or "waiting", "path": item.path,
             "files": item.scan_files, "errors": item.scan_errors, "counts": item.scan_counts,
             "error": item.scan_error}
+
+
+def set_band(session: Session, actor: str, cfg: BacklogConfig, case_reference: str,
+             band: str, reason: str | None = None) -> str | None:
+    """Set the stored band of every backlog item of a case; audited.  Lowering a case's
+    band below its current one (stored or assessed) needs a reason: a supervisor's recorded
+    decision, not a side effect.  Returns the band it had.  Caller commits."""
+    try:
+        new = band_lookup.normalise_band(band, cfg.bands)
+    except ValueError as exc:
+        raise BacklogError(str(exc)) from exc
+    if new is None:
+        raise BacklogError("give a band")
+    items = session.scalars(select(BacklogItem).where(
+        BacklogItem.case_reference == case_reference)).all()
+    if not items:
+        raise NotFound(f"no backlog items for case {case_reference!r}")
+    current = next((e.band for e in load_entries(session, cfg)
+                    if e.case_reference == case_reference), None)
+    rank = {b: i for i, b in enumerate(cfg.band_order)}
+    lowering = current in rank and rank[new] > rank[current]
+    reason = (reason or "").strip()
+    if lowering and not reason:
+        raise BacklogError(f"{case_reference} is {str(current).replace('_', ' ')}; lowering it to "
+                           f"{new.replace('_', ' ')} needs a supervisor's reason (--reason)")
+    for item in items:
+        item.risk_band = new
+    audit.record(session, actor, "operations.backlog.band", case=case_reference,
+                 details={"from": current, "to": new, "lowered": lowering,
+                          "reason": reason or None})
+    return current
 
 
 def set_status(session: Session, actor: str, case_reference: str, exhibit_reference: str,

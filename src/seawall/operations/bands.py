@@ -1,8 +1,8 @@
 """Risk bands: normalising spellings, and the one place that reads casework's bands.
 
 :func:`case_bands` is the only coupling between the backlog and case triage
-(``seawall.casework``): a case's band is its latest risk assessment when casework has one,
-otherwise the band stored on the backlog item (imported from CSV or entered by hand).
+(``seawall.casework``): a case's band is the more urgent of its latest risk assessment and
+the band stored on its backlog items (imported from CSV or entered by hand).
 """
 
 from __future__ import annotations
@@ -62,16 +62,23 @@ def _casework_bands(session: Session, references: list[str],
 
 def case_bands(session: Session, stored: dict[str, str | None],
                order: list[str]) -> dict[str, tuple[str | None, str]]:
-    """{case reference: (band, source)} where source is 'casework', 'stored' or 'none'.
+    """{case reference: (band, source)} where source is 'casework', 'stored',
+    'stored_over_casework' or 'none'.
 
     ``stored`` maps each case reference to the band held on its backlog items; ``order``
-    lists the configured bands, most urgent first.
+    lists the configured bands, most urgent first.  The more urgent of the two wins: a
+    lower casework assessment does not silently move a case down the queue (a supervisor
+    lowers the stored band with a recorded reason, ``seawall backlog band``).
     """
     from_casework = _casework_bands(session, sorted(stored), order) if stored else {}
+    rank = {band: i for i, band in enumerate(order)}
     out: dict[str, tuple[str | None, str]] = {}
     for ref, band in stored.items():
-        if ref in from_casework:
-            out[ref] = (from_casework[ref], "casework")
+        assessed = from_casework.get(ref)
+        if assessed and band in rank and rank[band] < rank[assessed]:
+            out[ref] = (band, "stored_over_casework")
+        elif assessed:
+            out[ref] = (assessed, "casework")
         elif band:
             out[ref] = (band, "stored")
         else:
