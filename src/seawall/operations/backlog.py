@@ -15,7 +15,13 @@ from seawall.operations import policy
 from seawall.operations.config import BacklogConfig
 from seawall.operations.forecast import Forecast, forecast
 from seawall.operations.model import Entry
-from seawall.operations.simulation import Scenario, SimResult, compare, compare_policies
+from seawall.operations.simulation import (
+    Progress,
+    Scenario,
+    SimResult,
+    compare,
+    compare_policies,
+)
 from seawall.store import audit
 from seawall.store.models import utcnow
 from seawall.store.operations_models import BACKLOG_STATUSES, BacklogItem
@@ -249,8 +255,8 @@ class SimulationReport:
 
 
 def simulation_report(entries: list[Entry], cfg: BacklogConfig, as_of: date,
-                      scenario: Scenario) -> SimulationReport:
-    base, scen = compare(entries, cfg, as_of, scenario)
+                      scenario: Scenario, progress: Progress | None = None) -> SimulationReport:
+    base, scen = compare(entries, cfg, as_of, scenario, progress)
     return SimulationReport(base, scen)
 
 

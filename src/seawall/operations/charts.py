@@ -15,6 +15,7 @@ import numpy as np
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402  (after selecting the backend)
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 BAND_COLOURS = {"very_high": "#b42318", "high": "#dc6803", "medium": "#eaaa08",
                 "low": "#1f4e79"}
@@ -33,6 +34,14 @@ def _svg(fig: Figure) -> str:
 def _figure(width=7.0, height=3.2) -> Figure:
     with matplotlib.rc_context(RC):
         return Figure(figsize=(width, height), dpi=96)
+
+
+def _count_axis(ax, integer: bool = True) -> None:
+    """A y axis of counts: from 0, at least up to 1 (all zeros drew 0.00-0.05, and before
+    the bottom was pinned a negative half), whole-number ticks for whole counts."""
+    ax.set_ylim(bottom=0, top=max(1.0, ax.get_ylim()[1]))
+    if integer:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def data_uri(svg: str) -> str:
@@ -58,7 +67,7 @@ def backlog_over_time(results: dict, title: str = "Open exhibits over time",
         ax.set_xlabel("days from today")
         ax.set_ylabel("open exhibits")
         ax.set_title(title + (f"\n{note}" if note else ""))
-        ax.set_ylim(bottom=0)
+        _count_axis(ax)
         ax.legend(frameon=False)
     return _svg(fig)
 
@@ -86,7 +95,7 @@ def waiting_by_band(results: dict, bands: list[str], labels: dict[str, str],
         # Symmetric log: very-high waits of a day or two stay readable beside low-band
         # waits of months.
         ax.set_yscale("symlog", linthresh=1.0)
-        ax.set_ylim(bottom=0)
+        _count_axis(ax, integer=False)
         ax.set_ylabel("days waiting (log scale)")
         names = list(results)
         ax.set_title("Waiting time per band" + (f" ({' vs '.join(names)})" if n > 1 else "")
@@ -118,7 +127,7 @@ def breaches_by_band(results: dict, bands: list[str], labels: dict[str, str],
                     linewidth=1)
         ax.set_xticks(range(len(bands)), [labels[b] for b in bands])
         ax.set_ylabel("breaches (mean of runs)")
-        ax.set_ylim(bottom=0)
+        _count_axis(ax, integer=False)
         ax.set_title("Deadline breaches per band" + (f" ({' vs '.join(results)})"
                                                      if n > 1 else "")
                      + "; bars: 10th–90th percentile" + (f"\n{note}" if note else ""))
@@ -157,6 +166,7 @@ def forecast_by_band(rows: list[dict]) -> str:
         ax.bar(labels, ok, color="#067647", label="on time")
         ax.bar(labels, late, bottom=ok, color="#b42318", label="predicted breach")
         ax.set_ylabel("open exhibits")
+        _count_axis(ax)
         ax.set_title("Forecast: open exhibits per band")
         ax.legend(frameon=False)
     return _svg(fig)

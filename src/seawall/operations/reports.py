@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from seawall.operations import backlog
 from seawall.operations.config import BacklogConfig, backlog_config
-from seawall.operations.simulation import Scenario
+from seawall.operations.simulation import Progress, Scenario
 from seawall.operations.workforce import loading, planning
 from seawall.operations.workforce.config import WorkforceConfig, load_workforce_config
 
@@ -29,10 +29,10 @@ def forecast(session: Session, bcfg: BacklogConfig, as_of: date, items: bool = T
     return backlog.forecast_report(backlog.load_entries(session, bcfg), bcfg, as_of, items)[0]
 
 
-def simulate(session: Session, bcfg: BacklogConfig, as_of: date,
-             scenario: Scenario) -> backlog.SimulationReport:
+def simulate(session: Session, bcfg: BacklogConfig, as_of: date, scenario: Scenario,
+             progress: Progress | None = None) -> backlog.SimulationReport:
     return backlog.simulation_report(backlog.load_entries(session, bcfg), bcfg, as_of,
-                                     scenario)
+                                     scenario, progress)
 
 
 def compare_policies(session: Session, bcfg: BacklogConfig, as_of: date,

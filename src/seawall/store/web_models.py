@@ -1,4 +1,5 @@
-"""Tables only the web application uses: login sessions and login attempts.
+"""Tables only the web application uses: login sessions, login attempts and the what-if
+simulations it runs in the background.
 
 Times are naive UTC, as in :mod:`seawall.store.models`.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from seawall.store.accounts_models import User
@@ -45,3 +46,21 @@ class LoginAttempt(Base):
     username: Mapped[str] = mapped_column(String(100), nullable=False)
     ip: Mapped[str] = mapped_column(String(64), nullable=False)
     success: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+
+class SimulationJob(Base):
+    """A what-if simulation run in the background for one user, with its progress and, once
+    done, its result.  In the database, so any web worker can answer the progress poll."""
+
+    __tablename__ = "simulation_jobs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
+    params: Mapped[dict] = mapped_column(JSON, nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="running")
+    runs_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    runs_total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    result: Mapped[dict | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)

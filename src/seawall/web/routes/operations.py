@@ -24,7 +24,8 @@ from seawall.operations.workforce.allocations import close_allocation, open_allo
 from seawall.operations.workforce.planning import gap_chart
 from seawall.store import audit
 from seawall.store.accounts_models import User
-from seawall.web import deps
+from seawall.store.web_models import SimulationJob
+from seawall.web import deps, simulations
 from seawall.web.templating import render
 
 router = APIRouter()
@@ -46,11 +47,16 @@ def _as_of(value: str | None) -> date:
         raise HTTPException(400, "as_of must be a YYYY-MM-DD date.") from None
 
 
-def _scenario(examiners: str | None, hours_per_day: str | None, arrivals: str | None,
-              automated: str | None, days: str | None, seed: str | None) -> Scenario:
-    """A scenario from query strings; blank means unchanged.  Bad values answer 400."""
-    def num(value, kind, name):
-        if value is None or str(value).strip() == "":
+# The what-if form's fields, as query parameters (blank: unchanged).
+SCENARIO_FIELDS = ("examiners", "hours_per_day", "arrivals", "automated", "days",
+                   "replications", "seed")
+
+
+def _scenario(form: dict[str, str]) -> Scenario:
+    """A scenario from the form's strings; blank means unchanged.  Bad values answer 400."""
+    def num(name, kind):
+        value = form.get(name, "").strip()
+        if not value:
             return None
         try:
             return kind(value)
@@ -58,16 +64,75 @@ def _scenario(examiners: str | None, hours_per_day: str | None, arrivals: str | 
             raise HTTPException(400, f"{name} must be a number.") from None
 
     scenario = Scenario(
-        examiners=num(examiners, int, "examiners"),
-        hours_per_day=num(hours_per_day, float, "hours_per_day"),
-        arrival_multiplier=num(arrivals, float, "arrivals") or 1.0,
-        automated_share=num(automated, float, "automated") or 0.0,
-        horizon_days=num(days, int, "days"), seed=num(seed, int, "seed"))
+        examiners=num("examiners", int), hours_per_day=num("hours_per_day", float),
+        arrival_multiplier=num("arrivals", float) or 1.0,
+        automated_share=num("automated", float) or 0.0,
+        horizon_days=num("days", int), replications=num("replications", int),
+        seed=num("seed", int))
     try:
         scenario.validate()
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from None
+    if scenario.seed is not None and not 0 <= scenario.seed < 2**32:
+        raise HTTPException(400, "seed must be between 0 and 4294967295")
     return scenario
+
+
+def _simulation_form(request: Request) -> dict[str, str]:
+    return {name: request.query_params.get(name, "")[:50] for name in SCENARIO_FIELDS}
+
+
+def _start_simulation(request: Request, user: User, db: Session, form: dict[str, str],
+                      as_of: str | None) -> SimulationJob:
+    """Validate the scenario, start (or rejoin) its simulation and give it INLINE_WAIT."""
+    bcfg, _wcfg = _configs()
+    day = _as_of(as_of)
+    scenario = _scenario(form)
+
+    def work(session: Session, progress) -> dict:
+        report = reports.simulate(session, bcfg, day, scenario, progress)
+        return {"data": report.as_dict(),
+                "charts": {k: charts.data_uri(v) for k, v in report.charts(bcfg).items()}}
+
+    runs = scenario.replications or int(bcfg.simulation.get("replications", 30))
+    try:
+        job_id, finished = simulations.start(
+            request.app.state.sessionmaker, user.username,
+            {"as_of": day.isoformat(), **form}, 2 * runs, work)  # baseline + scenario
+    except simulations.TooManySimulations as exc:
+        raise HTTPException(429, str(exc)) from None
+    simulations.wait(finished)
+    job = simulations.get(db, job_id, user.username)
+    if job is None:  # pragma: no cover - just created for this user
+        raise HTTPException(500, "The simulation could not be started.")
+    return job
+
+
+def _simulation_job(db: Session, user: User, job_id: str) -> SimulationJob:
+    job = simulations.get(db, job_id, user.username)
+    if job is None:
+        raise HTTPException(404, "No such simulation (they are kept for an hour).")
+    return job
+
+
+def _simulation_page(request: Request, job: SimulationJob, fragment: bool = False):
+    bcfg, _wcfg = _configs()
+    context = {"job": job, "as_of": job.params.get("as_of"), "bands": bcfg.bands,
+               "band_order": bcfg.band_order, "default_examiners": bcfg.examiners,
+               "form": {name: job.params.get(name, "") for name in SCENARIO_FIELDS}}
+    return render(request, "_simulation.html" if fragment else "operations_simulate.html",
+                  context)
+
+
+def _simulation_json(job: SimulationJob) -> JSONResponse:
+    if job.status == "done" and job.result is not None:
+        return JSONResponse(job.result["data"])
+    body = {"job": job.id, "status": job.status, "runs_done": job.runs_done,
+            "runs_total": job.runs_total,
+            "url": f"/api/operations/backlog/simulate/jobs/{job.id}"}
+    if job.error:
+        body["error"] = job.error
+    return JSONResponse(body, status_code=202 if job.status == "running" else 500)
 
 
 def _audit_view(db: Session, user: User, page: str, details: dict | None = None) -> None:
@@ -98,24 +163,22 @@ def backlog_page(request: Request, as_of: str | None = None,
 
 
 @router.get("/operations/backlog/simulate")
-def simulate_page(request: Request, examiners: str | None = None,
-                  hours_per_day: str | None = None, arrivals: str | None = None,
-                  automated: str | None = None, days: str | None = None,
-                  seed: str | None = None, as_of: str | None = None,
+def simulate_page(request: Request, as_of: str | None = None,
                   user: User = Depends(supervisors), db: Session = Depends(deps.get_db)):
-    bcfg, _wcfg = _configs()
-    day = _as_of(as_of)
-    scenario = _scenario(examiners, hours_per_day, arrivals, automated, days, seed)
-    report = reports.simulate(db, bcfg, day, scenario)
-    svgs = report.charts(bcfg)
-    _audit_view(db, user, "backlog.simulate", {"scenario": vars(scenario)})
-    form = {"examiners": examiners or "", "hours_per_day": hours_per_day or "",
-            "arrivals": arrivals or "", "automated": automated or "", "days": days or "",
-            "seed": seed or ""}
-    return render(request, "operations_simulate.html", {
-        "data": report.as_dict(), "form": form, "as_of": day, "bands": bcfg.bands,
-        "band_order": bcfg.band_order, "default_examiners": bcfg.examiners,
-        "charts": {k: charts.data_uri(v) for k, v in svgs.items()}})
+    """The what-if form and its simulation: the result when it is quick, else a progress
+    fragment that htmx polls until the result replaces it."""
+    form = _simulation_form(request)
+    job = _start_simulation(request, user, db, form, as_of)
+    _audit_view(db, user, "backlog.simulate", {"scenario": form, "job": job.id})
+    return _simulation_page(request, job)
+
+
+@router.get("/operations/backlog/simulate/jobs/{job_id}")
+def simulation_job_page(request: Request, job_id: str, user: User = Depends(supervisors),
+                        db: Session = Depends(deps.get_db)):
+    """A simulation's progress or result (htmx: the fragment alone)."""
+    return _simulation_page(request, _simulation_job(db, user, job_id),
+                            fragment="hx-request" in request.headers)
 
 
 @router.get("/operations/backlog/policies")
@@ -243,15 +306,19 @@ def api_forecast(as_of: str | None = None, examiners: int | None = None,
 
 
 @router.get("/api/operations/backlog/simulate")
-def api_simulate(examiners: str | None = None, hours_per_day: str | None = None,
-                 arrivals: str | None = None, automated: str | None = None,
-                 days: str | None = None, seed: str | None = None, as_of: str | None = None,
+def api_simulate(request: Request, as_of: str | None = None,
                  user: User = Depends(supervisors), db: Session = Depends(deps.get_db)):
-    bcfg, _wcfg = _configs()
-    scenario = _scenario(examiners, hours_per_day, arrivals, automated, days, seed)
-    data = reports.simulate(db, bcfg, _as_of(as_of), scenario).as_dict()
-    _audit_view(db, user, "api.backlog.simulate", {"scenario": vars(scenario)})
-    return JSONResponse(data)
+    """The simulation's figures, or (202) the job to poll while it runs."""
+    form = _simulation_form(request)
+    job = _start_simulation(request, user, db, form, as_of)
+    _audit_view(db, user, "api.backlog.simulate", {"scenario": form, "job": job.id})
+    return _simulation_json(job)
+
+
+@router.get("/api/operations/backlog/simulate/jobs/{job_id}")
+def api_simulation_job(job_id: str, user: User = Depends(supervisors),
+                       db: Session = Depends(deps.get_db)):
+    return _simulation_json(_simulation_job(db, user, job_id))
 
 
 @router.get("/api/operations/backlog/policies")
