@@ -182,20 +182,15 @@ def simulation_job_page(request: Request, job_id: str, user: User = Depends(supe
 
 
 @router.get("/operations/backlog/policies")
-def policies_page(request: Request, examiners: str | None = None,
-                  hours_per_day: str | None = None, arrivals: str | None = None,
-                  automated: str | None = None, days: str | None = None,
-                  seed: str | None = None, as_of: str | None = None,
+def policies_page(request: Request, as_of: str | None = None,
                   user: User = Depends(supervisors), db: Session = Depends(deps.get_db)):
     """Priority policies side by side on the same random streams."""
     bcfg, _wcfg = _configs()
     day = _as_of(as_of)
-    scenario = _scenario(examiners, hours_per_day, arrivals, automated, days, seed)
+    form = _simulation_form(request)
+    scenario = _scenario(form)
     report = reports.compare_policies(db, bcfg, day, scenario)
     _audit_view(db, user, "backlog.policies", {"scenario": vars(scenario)})
-    form = {"examiners": examiners or "", "hours_per_day": hours_per_day or "",
-            "arrivals": arrivals or "", "automated": automated or "", "days": days or "",
-            "seed": seed or ""}
     return render(request, "operations_policies.html", {
         "data": report.as_dict(bcfg), "form": form, "as_of": day, "bands": bcfg.bands,
         "band_order": bcfg.band_order, "default_examiners": bcfg.examiners,
@@ -322,12 +317,10 @@ def api_simulation_job(job_id: str, user: User = Depends(supervisors),
 
 
 @router.get("/api/operations/backlog/policies")
-def api_policies(examiners: str | None = None, hours_per_day: str | None = None,
-                 arrivals: str | None = None, automated: str | None = None,
-                 days: str | None = None, seed: str | None = None, as_of: str | None = None,
+def api_policies(request: Request, as_of: str | None = None,
                  user: User = Depends(supervisors), db: Session = Depends(deps.get_db)):
     bcfg, _wcfg = _configs()
-    scenario = _scenario(examiners, hours_per_day, arrivals, automated, days, seed)
+    scenario = _scenario(_simulation_form(request))
     data = reports.compare_policies(db, bcfg, _as_of(as_of), scenario).as_dict(bcfg)
     _audit_view(db, user, "api.backlog.policies", {"scenario": vars(scenario)})
     return JSONResponse(data)
