@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from seawall.cli.app import app as cli_app
 from seawall.store.audit_models import AuditEntry
 from seawall.store.db import session_scope
 from tests.web.conftest import CASE1
@@ -47,8 +49,21 @@ def test_triage_flow_pages(as_user, db_url):
     assert "departure" in history and "Intelligence of contact offending." in history
     with session_scope(db_url) as s:
         actions = set(s.scalars(select(AuditEntry.action)).all())
+        (refused,) = s.scalars(select(AuditEntry).where(
+            AuditEntry.action == "casework.pathway.rejected")).all()
+        assert (refused.actor, refused.case_reference, refused.target) == ("sam", CASE1, "S-1")
+        assert refused.details["decided"] == "urgent_specialist"
+        assert "needs a written reason" in refused.details["refused"]
     assert {"casework.view", "casework.suspect.add", "casework.assessment",
             "casework.pathway.decide", "casework.history.view"} <= actions
+    # The command line records a refused attempt too.
+    out = CliRunner().invoke(cli_app, ["casework", "decide", CASE1, "S-1", "prison"],
+                             env={"SEAWALL_DB": db_url})
+    assert out.exit_code != 0 and "pathway must be one of" in out.output
+    with session_scope(db_url) as s:
+        refused = s.scalars(select(AuditEntry).where(
+            AuditEntry.action == "casework.pathway.rejected")).all()
+    assert [r.details["decided"] for r in refused] == ["urgent_specialist", "prison"]
 
 
 def test_grader_reads_but_cannot_edit(as_user):

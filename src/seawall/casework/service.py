@@ -35,6 +35,17 @@ class CaseworkError(InvalidInput, ValueError):
     """A request that cannot be carried out; the message is safe to show."""
 
 
+class DecisionRejected(CaseworkError):
+    """A pathway decision that was refused.  The request's transaction is rolled back, so
+    the caller records the attempt afterwards with :func:`record_rejected_decision`: a
+    refused decision (e.g. a departure from the advice without a reason) is part of the
+    record too."""
+
+    def __init__(self, message: str, case: str, suspect: str, details: dict) -> None:
+        super().__init__(message)
+        self.case, self.suspect, self.details = case, suspect, details
+
+
 def details(session: Session, case: Case, create: bool = False) -> CaseDetails | None:
     row = session.scalar(select(CaseDetails).where(CaseDetails.case_id == case.id))
     if row is None and create:
@@ -316,14 +327,19 @@ def decide(session: Session, case: Case, suspect: Suspect, pathway: str, *, acto
            reason: str = "", results=None) -> PathwayDecision:
     """Record the authorised person's decision; departing from the advice needs a reason."""
     rules = pathways.load_rules()
+    reason = reason.strip()
     if rules.pathway(pathway) is None:
-        raise CaseworkError(f"pathway must be one of {', '.join(p.id for p in rules.pathways)}")
+        raise DecisionRejected(
+            f"pathway must be one of {', '.join(p.id for p in rules.pathways)}",
+            case.reference, suspect.reference, {"decided": pathway, "reason": reason})
     advice = recommendation(session, case, suspect, results)
     departure = pathway != advice["recommended"]
-    reason = reason.strip()
     if departure and len(reason) < 10:
-        raise CaseworkError(f"the recommendation is {advice['recommended']}: a decision of "
-                            f"{pathway} needs a written reason (at least 10 characters)")
+        raise DecisionRejected(
+            f"the recommendation is {advice['recommended']}: a decision of {pathway} needs "
+            "a written reason (at least 10 characters)", case.reference, suspect.reference,
+            {"decided": pathway, "recommended": advice["recommended"], "reason": reason,
+             "assessment": advice["assessment_id"]})
     row = PathwayDecision(case_id=case.id, suspect_id=suspect.id,
                           assessment_id=advice["assessment_id"],
                           recommended=advice["recommended"], recommendation=advice,
@@ -338,6 +354,13 @@ def decide(session: Session, case: Case, suspect: Suspect, pathway: str, *, acto
                           "assessment": advice["assessment_id"],
                           "provisional": advice["provisional"]})
     return row
+
+
+def record_rejected_decision(session: Session, actor: str, rejected: DecisionRejected) -> None:
+    """Audit a refused decision attempt (in a transaction of its own; caller commits)."""
+    audit.record(session, actor, "casework.pathway.rejected", case=rejected.case,
+                 target=rejected.suspect, details={**rejected.details,
+                                                   "refused": str(rejected)})
 
 
 def assessment_json(row: RiskAssessment) -> dict:

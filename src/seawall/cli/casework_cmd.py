@@ -199,12 +199,20 @@ def decide(case: str, suspect: str, pathway: str,
            db: str | None = DbOption) -> None:
     """Record the pathway decision (urgent_specialist, standard_investigation,
     low_risk_diversion)."""
+    from seawall.casework.service import DecisionRejected, record_rejected_decision
+
     def action(s, svc):
         c = case_by_reference(s, case)
         return svc.decision_json(svc.decide(s, c, svc.get_suspect(s, c, suspect), pathway,
                                             actor=cli_actor(), reason=reason))
 
-    _echo(_run(db, action))
+    try:
+        _echo(_run(db, action))
+    except DecisionRejected as exc:
+        # The attempt's transaction was rolled back; the refusal is recorded on its own.
+        rejected = exc
+        _run(db, lambda s, _svc: record_rejected_decision(s, cli_actor(), rejected))
+        raise
 
 
 def history(case: str, suspect: str, db: str | None = DbOption) -> None:

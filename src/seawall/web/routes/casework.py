@@ -61,6 +61,9 @@ async def _apply(request: Request, access: deps.CaseAccess, action,
         result = action(db)
     except (service.CaseworkError, NotFound, ConfigError) as exc:  # e.g. an unknown suspect
         db.rollback()
+        if isinstance(exc, service.DecisionRejected):
+            service.record_rejected_decision(db, access.user.username, exc)
+            db.commit()
         return redirect_with_flash(request, _back(access), f"Not saved: {exc}")
     db.commit()
     message = done(result) if callable(done) else done
