@@ -14,6 +14,8 @@ The rules are enforced here, not by the pages:
   graders, as the most severe categories do; graders who disagree go to a supervisor;
 * changing a hash-set category or a final grade is :func:`override`: a supervisor's action
   with a mandatory reason, recorded as such (``FinalGrade.method == "override"``);
+* nothing is graded that cannot be shown: a file whose thumbnail cannot be made from the
+  evidence (no exact duplicate of it can be shown either) is refused, with the reason;
 * ``FinalGrade.method`` says how a grade became final: ``single_grader``, ``consensus``
   (two or more graders agreed), ``supervisor`` (a disagreement resolved) or ``override``.
 """
@@ -31,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from seawall.accounts.roles import Permission, allows
 from seawall.errors import InvalidInput, Unavailable
-from seawall.grading import schemes
+from seawall.grading import schemes, thumbnails
 from seawall.hashing.content import DAMAGED_VIDEO
 from seawall.matching.pdq_index import PdqIndex, hex_to_words
 from seawall.store import audit
@@ -295,9 +297,36 @@ def _not_in_queue(status: dict[int, tuple[str | None, str | None]]) -> str | Non
             "overrides a hash-set category from the file's page.")
 
 
+def _not_displayable(session: Session, records: list[FileRecord],
+                     reader: thumbnails.MediaReader | None) -> str | None:
+    """The refusal for media nobody can have seen (None when every file can be shown).
+    Exact duplicates share their content: one of them shown is all of them shown."""
+    by_content: dict[str, list[FileRecord]] = defaultdict(list)
+    for record in records:
+        by_content[record.sha256 or record.md5 or f"id:{record.id}"].append(record)
+    refused: list[tuple[int, str]] = []
+    for copies in by_content.values():
+        problems = []
+        for record in copies:
+            problem = thumbnails.display_problem(session, record, reader)
+            if problem is None:
+                break
+            problems.append((record.id, problem))
+        else:
+            refused.extend(problems)
+    if not refused:
+        return None
+    fid, problem = refused[0]
+    more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
+    return (f"Not graded: file {fid}{more} cannot be displayed, and media nobody could see "
+            f"cannot be graded; tell your supervisor. ({problem[:120]})")
+
+
 def submit_grade(session: Session, settings: WebSettings, case: Case, user: User,
-                 file_ids: list[int], category: str) -> dict:
+                 file_ids: list[int], category: str,
+                 reader: thumbnails.MediaReader | None = None) -> dict:
     """Grade files of the user's queue (one decision, e.g. a whole cluster) and audit it.
+    ``reader`` reads originals to check they can be shown (default: the evidence).
     Caller commits."""
     if category not in schemes.codes(case.scheme):
         raise GradingError(f"unknown category {category!r} for scheme {case.scheme}")
@@ -307,7 +336,7 @@ def submit_grade(session: Session, settings: WebSettings, case: Case, user: User
     records = _case_files(session, case, file_ids)
     ids = [r.id for r in records]
     status = _queue_status(session, case, user, records)
-    refusal = _not_in_queue(status)
+    refusal = _not_in_queue(status) or _not_displayable(session, records, reader)
     if refusal:
         raise GradingError(refusal)
     now = utcnow()
@@ -380,10 +409,10 @@ def resolve(session: Session, case: Case, supervisor: User, file_id: int, catego
 
 
 def override(session: Session, case: Case, supervisor: User, record: FileRecord,
-             category: str, reason: str) -> dict:
+             category: str, reason: str, reader: thumbnails.MediaReader | None = None) -> dict:
     """A supervisor's final grade that replaces a trusted hash-set category (or a final
     grade), with a mandatory reason; recorded as ``override`` and audited with what it
-    replaced.  Caller commits."""
+    replaced.  The file must be displayable, as for any grade.  Caller commits."""
     if not is_supervisor(supervisor):
         raise GradingError("Only a supervisor can override a hash match or a final grade.")
     if category not in schemes.codes(case.scheme):
@@ -400,6 +429,9 @@ def override(session: Session, case: Case, supervisor: User, record: FileRecord,
     if not target.overridable:
         raise GradingError("Nothing to override: this file is unknown media; it is graded "
                            "in the grading queue.")
+    refusal = _not_displayable(session, [record], reader)
+    if refusal:
+        raise GradingError(refusal)
     previous = target.final
     replaced = {"category": target.result.get("category"),
                 "known_benign": bool(target.result.get("known_benign")),

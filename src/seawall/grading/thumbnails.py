@@ -4,8 +4,13 @@
 (``clear=True`` only after an audited reveal).  Videos become a strip of sampled frames; no
 audio is ever sent.  Originals are read through a *media reader*
 ``reader(session, file_record) -> bytes``; the default opens the exhibit with
-``seawall.evidence.registry.open_exhibit`` and the file's stored locator.  Tests and tools
-inject another reader with ``set_media_reader`` or the ``reader`` argument.
+``seawall.evidence.registry.open_exhibit`` and reads the file with its stored locator, or, for
+an archive member (which has none), through its containing archives as the scan did
+(:func:`seawall.scan.reread.read_recorded`).  Tests and tools inject another reader with
+``set_media_reader`` or the ``reader`` argument.
+
+:func:`display_problem` says why a file cannot be shown; grading refuses such files, since
+nobody may grade what nobody could see.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from seawall.store.models import FileRecord
 MediaReader = Callable[[Session, FileRecord], bytes]
 
 MAX_MEDIA_BYTES = 1 << 30  # larger originals are not thumbnailed in memory
+MAX_ARCHIVE_NESTING = 32  # far beyond the scan's own limit (ArchiveLimits.max_depth)
 VIDEO_FRAMES = 4
+DISPLAY_CHECK_SIZE = 64
 
 _reader: MediaReader | None = None
 # The files table's locator column (JSON, as the scanner stores it), typed for decoding.
@@ -54,22 +61,43 @@ def _locator(session: Session, record: FileRecord):
         raise ThumbnailError("this database stores no locators") from exc
 
 
+def _containers(session: Session, record: FileRecord) -> list[FileRecord]:
+    """``record`` and the archives holding it, outermost (a file of the exhibit) first."""
+    chain = [record]
+    while chain[0].kind == "archive_member":
+        if len(chain) > MAX_ARCHIVE_NESTING:
+            raise ThumbnailError(f"file {record.id} is nested in too many archives")
+        parent = session.scalar(select(FileRecord).where(
+            FileRecord.exhibit_id == record.exhibit_id,
+            FileRecord.file_key == chain[0].parent_key))
+        if parent is None:
+            raise ThumbnailError(f"file {record.id}: its containing archive is not recorded")
+        chain.insert(0, parent)
+    return chain
+
+
 def evidence_reader(session: Session, record: FileRecord) -> bytes:
     """Read the original bytes of ``record`` from its exhibit, read-only."""
+    from seawall.evidence.base import EvidenceError
     from seawall.evidence.registry import open_exhibit
+    from seawall.scan.reread import RecordedFile, read_recorded
 
-    locator = _locator(session, record)
-    if locator is None:
-        raise ThumbnailError(f"file {record.id} has no locator")
-    exhibit = record.exhibit
     if record.size is not None and record.size > MAX_MEDIA_BYTES:
         raise ThumbnailError(f"file {record.id} is too large to thumbnail")
-    source = open_exhibit(list(exhibit.identity["paths"]), kind=exhibit.source_kind)
+    chain = [RecordedFile(r.file_key, r.path, r.volume, _locator(session, r))
+             for r in _containers(session, record)]
+    if chain[0].locator is None:
+        raise ThumbnailError(f"file {record.id} has no locator")
+    exhibit = record.exhibit
     try:
-        with source.open(locator) as handle:
-            return handle.read(MAX_MEDIA_BYTES)
-    finally:
-        source.close()
+        source = open_exhibit(list(exhibit.identity["paths"]), kind=exhibit.source_kind)
+        try:
+            return read_recorded(source, chain, max_bytes=MAX_MEDIA_BYTES)
+        finally:
+            source.close()
+    except (EvidenceError, OSError) as exc:
+        raise ThumbnailError(f"file {record.id} cannot be read from the evidence: {exc}") \
+            from exc
 
 
 def read_media(session: Session, record: FileRecord, reader: MediaReader | None = None) -> bytes:
@@ -153,3 +181,14 @@ def thumbnail_for(session: Session, file_record: FileRecord, *, clear: bool = Fa
     """JPEG thumbnail of ``file_record`` (blurred and greyscale unless ``clear``)."""
     data = read_media(session, file_record, reader)
     return render_thumbnail(data, file_record.media_class, clear=clear, size=size)
+
+
+def display_problem(session: Session, file_record: FileRecord,
+                    reader: MediaReader | None = None) -> str | None:
+    """Why ``file_record`` cannot be shown to a grader (None when its thumbnail can be
+    made): the same read and decode as the thumbnail, at a small size."""
+    try:
+        thumbnail_for(session, file_record, size=DISPLAY_CHECK_SIZE, reader=reader)
+    except ThumbnailError as exc:
+        return str(exc)
+    return None

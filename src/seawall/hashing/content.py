@@ -27,7 +27,7 @@ from typing import BinaryIO
 from .digests import MultiDigest
 from .errors import HashingError
 from .exif import camera_info
-from .media_type import ARCHIVE_KINDS, RASTER_KINDS, SNIFF_BYTES, sniff
+from .media_type import RASTER_KINDS, SNIFF_BYTES, sniff
 from .pdq import DEFAULT_MAX_PIXELS, open_image, pdq_from_image
 from .vpdq import VideoFrame, recover_frames, vpdq_from_path
 
@@ -216,8 +216,7 @@ def analyse_stream(
     except Exception as exc:  # noqa: BLE001 - any read failure is recorded, never raised
         return _unreadable(0, exc)
     mtype = sniff(view[:min(n, SNIFF_BYTES)], name)
-    archive_kind = ARCHIVE_KINDS.get(mtype.kind) if mtype.media_class in (
-        "archive", "document") else None
+    archive_kind = mtype.archive_kind
     spool_error: str | None = None
     try:
         if mtype.kind in RASTER_KINDS:

@@ -185,6 +185,14 @@ class MediaType:
     extension_mismatch: bool
     kind: str = "unknown"
 
+    @property
+    def archive_kind(self) -> str | None:
+        """The archive format the scanner expands this content as ("zip", "tar", ...), or
+        None (an OOXML document is a zip; a PDF is not an archive)."""
+        if self.media_class not in ("archive", "document"):
+            return None
+        return ARCHIVE_KINDS.get(self.kind)
+
 
 def extension_of(name: str) -> str:
     """Lower-case extension without the dot ("" when there is none)."""

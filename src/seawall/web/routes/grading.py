@@ -55,7 +55,8 @@ def grade_submit(request: Request, files: str = Form(...), category: str = Form(
                  settings: WebSettings = Depends(deps.get_settings)):
     try:
         result = service.submit_grade(access.db, settings, access.case, access.user,
-                                      _parse_ids(files), category)
+                                      _parse_ids(files), category,
+                                      reader=request.app.state.media_reader)
     except service.GradingError as exc:
         access.db.rollback()
         return redirect_with_flash(request, case_path(access.case, "grade") + f"?i={index}",
@@ -133,7 +134,8 @@ def override_grade(request: Request, category: str = Form(...), reason: str = Fo
                    record: FileRecord = Depends(deps.case_file),
                    access: deps.CaseAccess = Depends(_supervisor)):
     try:
-        service.override(access.db, access.case, access.user, record, category, reason)
+        service.override(access.db, access.case, access.user, record, category, reason,
+                         reader=request.app.state.media_reader)
     except service.GradingError as exc:
         access.db.rollback()
         message = f"Not overridden: {exc}"
