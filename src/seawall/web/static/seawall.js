@@ -31,15 +31,23 @@
   });
   // A thumbnail the server could not make (unreadable or undecodable original): say so in
   // place of a broken image.  The server refuses to grade such media too.
-  document.addEventListener("error", function (event) {
-    var img = event.target;
-    if (!img || img.tagName !== "IMG" || !img.closest("figure.thumb")) {
-      return;
-    }
+  function notDisplayable(img) {
     var note = document.createElement("p");
     note.className = "thumb-error";
     note.textContent = "File " + img.getAttribute("data-file") + " cannot be displayed, " +
       "so it cannot be graded. Tell your supervisor.";
     img.replaceWith(note);
+  }
+  document.addEventListener("error", function (event) {
+    var img = event.target;
+    if (img && img.tagName === "IMG" && img.closest("figure.thumb")) {
+      notDisplayable(img);
+    }
   }, true);
+  // Those that failed before this (deferred) script ran.
+  document.querySelectorAll("figure.thumb img").forEach(function (img) {
+    if (img.complete && img.naturalWidth === 0) {
+      notDisplayable(img);
+    }
+  });
 })();
