@@ -2,5 +2,5 @@
 alternate data streams), with a locator from which any process can re-open the file's bytes.
 
 Source kinds register themselves in :mod:`seawall.evidence.registry`; archives found inside
-files are expanded by :mod:`seawall.evidence.archive_source`.
+files are expanded by :mod:`seawall.evidence.archives`.
 """

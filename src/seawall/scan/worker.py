@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from typing import BinaryIO
 
 from seawall.evidence import registry
-from seawall.evidence.archive_source import ArchiveLimits, iter_archive_members
+from seawall.evidence.archives import ArchiveLimits, iter_archive_members
 from seawall.evidence.base import EvidenceSource, FileEntry
 from seawall.hashing.content import analyse_stream
 

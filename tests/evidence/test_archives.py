@@ -15,7 +15,7 @@ import zlib
 import py7zr
 import pytest
 
-from seawall.evidence.archive_source import (
+from seawall.evidence.archives import (
     ArchiveLimits,
     ExpansionLimitExceeded,
     detect_archive,
