@@ -4,7 +4,7 @@ A file of the exhibit (also one inside a disk image) is opened by its source wit
 recorded locator.  An archive member has no locator of its own: it is reached again from
 the top-level file that holds it, through each containing archive in turn, with the archive
 detection (:attr:`seawall.hashing.media_type.MediaType.archive_kind`) and member walker
-(:func:`seawall.evidence.archive_source.iter_archive_members`) the scan used, so a member's
+(:func:`seawall.evidence.archives.iter_archive_members`) the scan used, so a member's
 file key comes out exactly as it was recorded.  Nothing is extracted to disk.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from seawall.evidence.archive_source import ArchiveLimits, iter_archive_members
+from seawall.evidence.archives import ArchiveLimits, iter_archive_members
 from seawall.evidence.base import EvidenceError, EvidenceSource, FileEntry
 from seawall.hashing.media_type import SNIFF_BYTES, sniff
 
