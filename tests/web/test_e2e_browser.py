@@ -22,7 +22,7 @@ def test_login_blurred_thumbnail_and_keyboard_grading(server):  # noqa: F811  (f
         expect(page).to_have_url(f"{server}/cases/{CASE1}")
         expect(page.locator("h1")).to_contain_text(CASE1)
         expect(page.locator("#graded")).to_have_text("0")  # final local grades
-        still_c = page.locator('#counts tr:has(td:text-is("C")) td:nth-child(2)')
+        still_c = page.locator('#counts tr:has(td:text-is("Category C")) td:nth-child(2)')
         expect(still_c).to_have_text("0")
 
         page.click("text=Grade unknown media")

@@ -111,3 +111,17 @@ def test_file_page_lists_matches_and_grades(as_user, ids):
     page = alice.get(f"/cases/{CASE1}/files/{ids['far']}").text
     assert 'id="matches"' in page and "tip" in page and "indicative only" in page
     assert 'id="grades"' in page and "alice" in page and "Category A" in page
+
+
+def test_category_labels_not_internal_codes(as_user, ids):
+    alice = as_user("alice")
+    grade(alice, ids, ["dup1", "dup2", "near"], "not_indecent")
+    label = "Not indecent / non-pertinent"
+    pages = [alice.get(f"/cases/{CASE1}").text, alice.get("/welfare").text,
+             as_user("sam").get("/welfare/team").text,
+             alice.get(f"/cases/{CASE1}/files/{ids['dup1']}").text]
+    alice.post(f"/cases/{CASE1}/grade/undo")
+    pages.append(alice.get(f"/cases/{CASE1}/grade").text)
+    for page in pages:
+        assert label in page and ">not_indecent<" not in page and "(not_indecent" not in page
+    assert "Known benign" in pages[0] and ">known_benign<" not in pages[0]

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from seawall.hashsets.scheme import COLUMN_LABELS
+from seawall.matching.policy import scheme_for
+
 NOT_GRADABLE = {"uncategorised"}
 
 
@@ -67,12 +70,20 @@ def categories(scheme: str) -> list[tuple[str, str]]:
     return [(c.code, c.label) for c in grade_categories(scheme)]
 
 
-def label(scheme: str, code: str | None) -> str:
-    """The label shown for a category code (the code itself when the scheme lacks it)."""
-    for c in grade_categories(scheme):
-        if c.code == code:
-            return c.label
-    return code or ""
+def label(scheme: str | None, code: str | None) -> str:
+    """The label shown for a category code or count column ("not_indecent" -> "Not
+    indecent / non-pertinent"); codes of another scheme are looked up in the shipped
+    schemes, and a code no scheme knows is shown as it is."""
+    if not code:
+        return ""
+    if code in COLUMN_LABELS:
+        return COLUMN_LABELS[code]
+    for name in dict.fromkeys((scheme or "uk", "uk", "vics-us")):
+        loaded = scheme_for(name)
+        for c in loaded.categories if loaded else ():
+            if c.name == code:
+                return c.label
+    return code
 
 
 def codes(scheme: str) -> list[str]:

@@ -24,6 +24,9 @@ from seawall.errors import ConfigError
 
 KNOWN_BENIGN = "known_benign"
 UNKNOWN = "unknown"
+# Labels of the two count columns that are no category of a scheme.
+COLUMN_LABELS = {KNOWN_BENIGN: "Known benign (e.g. NSRL), not graded",
+                 UNKNOWN: "Unknown: awaiting a grade"}
 SCHEME_DIR_ENV = "SEAWALL_SCHEME_DIR"
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 import seawall
 import seawall.store.hashset_models  # noqa: F401  (registers the hash-set tables)
 from seawall.errors import SeawallError
-from seawall.hashsets.scheme import KNOWN_BENIGN, UNKNOWN
+from seawall.hashsets.scheme import COLUMN_LABELS, KNOWN_BENIGN, UNKNOWN
 from seawall.matching import counts as counts_mod
 from seawall.matching import policy
 from seawall.matching.service import EXACT_KINDS, MIN_PDQ_QUALITY, file_results
@@ -309,8 +309,7 @@ def build_report(session: Session, case_reference: str, as_of: str | datetime | 
     exhibits = [_exhibit_identity(session, e) for e in session.scalars(
         select(Exhibit).where(Exhibit.case_id == case.id).order_by(Exhibit.reference))]
     labels = {c.name: c.label for c in scheme.categories}
-    labels.update({KNOWN_BENIGN: "Known benign (e.g. NSRL), not graded",
-                   UNKNOWN: "Unknown: awaiting a grade"})
+    labels.update(COLUMN_LABELS)
     grade_methods = Counter(g["method"] for g in grades.values())
     return {
         "report": {

@@ -94,8 +94,9 @@ def grade_undo(request: Request, access: deps.CaseAccess = Depends(deps.media_ac
         message = str(exc)
     else:
         access.db.commit()
-        message = (f"Undid your last grade ({undone['category']}, {len(undone['files'])} files)."
-                   if undone else "Nothing to undo.")
+        message = (f"Undid your last grade ("
+                   f"{schemes.label(access.case.scheme, undone['category'])}, "
+                   f"{len(undone['files'])} files)." if undone else "Nothing to undo.")
     return redirect_with_flash(request, case_path(access.case, "grade"), message)
 
 
