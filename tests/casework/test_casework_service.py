@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from seawall.casework import indicators, service
+from seawall.matching import NO_VERDICT, FileVerdict
 from seawall.store.audit import verify
 from seawall.store.audit_models import AuditEntry
 from seawall.store.db import session_scope
@@ -18,16 +19,15 @@ from seawall.store.queries import case_by_reference
 PHONE = {"make": "Apple", "model": "iPhone 12", "serial": None,
          "datetime_original": "2023:06:01 12:00:00"}
 CANON = {"make": "Canon", "model": "Canon EOS 80D", "serial": "123"}
-VERDICTS: dict[str, dict] = {}
+VERDICTS: dict[int, FileVerdict] = {}
 
 
 def results(_session, file_ids):
-    return {fid: VERDICTS.get(fid, {"category": None, "known_benign": False, "matches": []})
-            for fid in file_ids}
+    return {fid: VERDICTS.get(fid, NO_VERDICT) for fid in file_ids}
 
 
 def verdict(category=None, benign=False):
-    return {"category": category, "known_benign": benign, "matches": []}
+    return FileVerdict(category=category, known_benign=benign)
 
 
 @pytest.fixture

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from seawall.hashsets.service import import_hashset, remove_set
-from seawall.matching import policy
 from seawall.matching.pdq_index import BRUTE_FORCE_BELOW, words_to_hex
 from seawall.matching.service import file_results, match_case
 from seawall.store.models import Case, Exhibit, FileRecord
-
-
-@pytest.fixture(autouse=True)
-def no_grading_provider():
-    policy.set_local_grade_provider(None)
-    yield
-    policy._provider_set = False
 
 
 def test_cached_index_is_not_reused_when_version_ids_are_reused(session, tmp_path, monkeypatch):
@@ -44,14 +35,14 @@ def test_cached_index_is_not_reused_when_version_ids_are_reused(session, tmp_pat
         session.commit()
 
     load(10)  # caches the index of "big" (version id 2) on disk
-    assert file_results(session, [rec.id])[rec.id]["category"] == "A"
+    assert file_results(session, [rec.id])[rec.id].category == "A"
     remove_set(session, "big")
     remove_set(session, "small")
     session.commit()
     load(51)  # SQLite hands out version id 2 again; the entry ids move by 41
     result = file_results(session, [rec.id])[rec.id]
-    assert result["category"] == "A"
-    assert [(m["set"], m["distance"], m["category"]) for m in result["matches"]] == [
+    assert result.category == "A"
+    assert [(m.set, m.distance, m.category) for m in result.matches] == [
         ("big", 0, "A")]
 
 

@@ -8,22 +8,16 @@ import numpy as np
 import pytest
 
 from seawall.hashsets.service import import_hashset, remove_set
-from seawall.matching import policy
+from seawall.matching import FileVerdict, SetMatch
 from seawall.matching.counts import case_counts
 from seawall.matching.pdq_index import words_to_hex
 from seawall.matching.service import file_results, has_hashsets, match_case
+from seawall.store.grading_models import FinalGrade
 from seawall.store.models import Case, Exhibit, FileRecord, VideoFrame
 from tests.datafiles import data_path
 from tests.hashsets.conftest import make_rds, write_vics
 
 VPDQ = data_path("vpdq", "expected")
-
-
-@pytest.fixture(autouse=True)
-def no_grading_provider():
-    policy.set_local_grade_provider(None)
-    yield
-    policy._provider_set = False
 
 
 def digest(name: str, algo: str = "md5") -> str:
@@ -106,38 +100,39 @@ def test_exact_pdq_dihedral_quality_and_policy(session, tmp_path):
 
     res = file_results(session, [a.id, b.id, benign.id, unknown.id, near.id, rot.id, lowq.id,
                                  far.id])
-    assert res[a.id] == {"category": "A", "known_benign": False, "matches": [
+    assert res[a.id].as_dict() == {"category": "A", "known_benign": False, "matches": [
         {"set": "caid", "version": 1, "kind": "md5", "distance": 0, "category": "A"}]}
     # Most severe trusted match wins; an NSRL hit never hides a graded one.
-    assert res[b.id]["category"] == "B" and not res[b.id]["known_benign"]
-    assert [m["set"] for m in res[b.id]["matches"]] == ["nsrl", "caid"]
-    assert res[benign.id] == {"category": "not_indecent", "known_benign": True, "matches": [
+    assert res[b.id].category == "B" and not res[b.id].known_benign
+    assert [m.set for m in res[b.id].matches] == ["nsrl", "caid"]
+    assert res[benign.id].as_dict() == {
+        "category": "not_indecent", "known_benign": True, "matches": [
         {"set": "nsrl", "version": 1, "kind": "sha256", "distance": 0,
          "category": "known_benign"},
         {"set": "caid", "version": 1, "kind": "sha1", "distance": 0,
          "category": "not_indecent"}]}
-    assert res[unknown.id] == {"category": None, "known_benign": False, "matches": []}
-    assert res[near.id]["matches"] == [{"set": "pdqbank", "version": 1, "kind": "pdq",
-                                        "distance": 3, "category": "C"}]
-    assert res[rot.id]["category"] == "B" and res[rot.id]["matches"][0]["distance"] == 31
-    assert res[lowq.id]["matches"] == []  # quality 49: never PDQ-matched
-    assert res[far.id]["matches"] == []  # 32 bits: outside the radius
+    assert res[unknown.id] == FileVerdict(category=None, known_benign=False, matches=())
+    assert res[near.id].matches == (SetMatch(set="pdqbank", version=1, kind="pdq",
+                                             distance=3, category="C"),)
+    assert res[rot.id].category == "B" and res[rot.id].matches[0].distance == 31
+    assert res[lowq.id].matches == ()  # quality 49: never PDQ-matched
+    assert res[far.id].matches == ()  # 32 bits: outside the radius
 
     # A new version: matches name it after re-matching; old matches named the old one.
     (tmp_path / "bank.txt").write_text(f"{bank[0]},A\n")
     import_hashset(session, tmp_path / "bank.txt", "pdq", "pdqbank")
-    assert file_results(session, [near.id])[near.id]["matches"][0]["version"] == 1
+    assert file_results(session, [near.id])[near.id].matches[0].version == 1
     match_case(session, "OP-1", radius=2)
     session.commit()
-    assert file_results(session, [near.id])[near.id]["matches"] == []
+    assert file_results(session, [near.id])[near.id].matches == ()
     match_case(session, "OP-1")
     session.commit()
     got = file_results(session, [near.id])[near.id]
-    assert got["category"] == "A" and got["matches"][0]["version"] == 2
+    assert got.category == "A" and got.matches[0].version == 2
 
     assert remove_set(session, "caid")
     session.commit()
-    assert file_results(session, [a.id])[a.id]["matches"] == []
+    assert file_results(session, [a.id])[a.id].matches == ()
 
 
 def test_local_grade_untrusted_and_foreign_scheme(session, tmp_path):
@@ -153,9 +148,9 @@ def test_local_grade_untrusted_and_foreign_scheme(session, tmp_path):
     match_case(session, "OP-1")
     session.commit()
     res = file_results(session, [f1.id, f2.id, f3.id])
-    assert res[f1.id]["category"] is None and res[f1.id]["matches"][0]["indicative"]
-    assert res[f3.id]["category"] is None and not res[f3.id]["known_benign"]
-    assert res[f3.id]["matches"][0]["category"] == "CAM"
+    assert res[f1.id].category is None and res[f1.id].matches[0].indicative
+    assert res[f3.id].category is None and not res[f3.id].known_benign
+    assert res[f3.id].matches[0].category == "CAM"
 
     # A final local grade (dual grading) overrides; a provider is asked per case.
     calls = []
@@ -166,9 +161,16 @@ def test_local_grade_untrusted_and_foreign_scheme(session, tmp_path):
 
     res = file_results(session, [f1.id, f2.id], local_grades=provider)
     assert calls == ["OP-1"]
-    assert res[f1.id]["category"] == "C" and res[f1.id]["local_grade"] == "C"
-    assert res[f2.id]["category"] == "not_indecent" and res[f2.id]["known_benign"]
-    policy.set_local_grade_provider(provider)
+    assert res[f1.id].category == "C" and res[f1.id].local_grade == "C"
+    assert res[f2.id].category == "not_indecent" and res[f2.id].known_benign
+    assert case_counts(session, "OP-1", provider)["total"]["C"]["still"] == 1
+
+    # By default the final grades come from the store (what grading settled).
+    assert case_counts(session, "OP-1")["total"]["C"]["still"] == 0
+    session.add(FinalGrade(case_id=f1.exhibit.case_id, file_id=f1.id, category="C",
+                           method="consensus", decided_by="alice,bob"))
+    session.commit()
+    assert file_results(session, [f1.id])[f1.id].local_grade == "C"
     assert case_counts(session, "OP-1")["total"]["C"]["still"] == 1
 
 
@@ -208,7 +210,7 @@ def test_counts_shape_distinct_across_exhibits_and_vpdq(session, tmp_path):
     assert counts["total"]["unknown"]["still"] == 1
     if frames:
         assert summary["matches"]["vpdq"] == 1  # the sepia copy, not the logo-bar one
-        m = file_results(session, [vid.id])[vid.id]["matches"]
+        m = [x.as_dict() for x in file_results(session, [vid.id])[vid.id].matches]
         assert m == [{"set": "videos", "version": 1, "kind": "vpdq", "distance": None,
                       "category": "B", "query_pct": 100.0, "compared_pct": 85.82}]
         assert counts["total"]["B"] == {"still": 0, "moving": 1}
@@ -228,7 +230,7 @@ def test_large_bank_uses_cached_disk_index(session, tmp_path, monkeypatch):
     assert any(p.name.startswith("pdq-v") for p in (tmp_path / "idx").iterdir())
     match_case(session, "OP-1")  # second run loads the memory-mapped copy
     session.commit()
-    assert file_results(session, [f.id])[f.id]["matches"][0]["distance"] == 3
+    assert file_results(session, [f.id])[f.id].matches[0].distance == 3
 
 
 def test_unknown_case(session):

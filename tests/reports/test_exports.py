@@ -34,7 +34,7 @@ def _categories(db_url: str) -> dict[tuple[str, str], str | None]:
                          .join(Exhibit).where(FileRecord.media_class.in_(["image", "video"])))
         rows = list(rows)
         results = matching.file_results(s, [r[0] for r in rows])
-    return {(ref, path): results[fid]["category"] for fid, ref, path in rows}
+    return {(ref, path): results[fid].category for fid, ref, path in rows}
 
 
 def test_vics_uk_export_round_trip(built, tmp_path):

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from seawall.accounts import users
 from seawall.accounts.assignments import add_case, assign
 from seawall.accounts.users import create_user
-from seawall.grading import service
+from seawall.matching import NO_VERDICT, FileVerdict, SetMatch
 from seawall.store.db import dispose_engine, session_scope
 from seawall.store.models import Case, Exhibit, FileRecord
 from seawall.web import create_app
@@ -128,26 +128,19 @@ def db_url(template_db, tmp_path):
 
 
 @pytest.fixture
-def fake_matching(ids, monkeypatch):
+def fake_matching(ids):
     """Matching verdicts: 'known' matched a category A set, 'benign' is known-benign, 'far'
     has an indicative (non-deciding) category A match; everything else is unknown."""
+    caid = SetMatch(set="caid", version=1, kind="md5", distance=0, category="A")
+    # An untrusted set's category A: a hint that cannot decide the category.
+    tip = SetMatch(set="tip", version=1, kind="md5", distance=0, category="A", indicative=True)
+    special = {ids["known"]: FileVerdict(category="A", known_benign=False, matches=(caid,)),
+               ids["benign"]: FileVerdict(category=None, known_benign=True),
+               ids["far"]: FileVerdict(category=None, known_benign=False, matches=(tip,))}
 
     def provider(_session, file_ids):
-        out = {}
-        for fid in file_ids:
-            result = {"category": None, "known_benign": False, "matches": []}
-            if fid == ids["known"]:
-                result = {"category": "A", "known_benign": False,
-                          "matches": [{"set": "caid", "category": "A"}]}
-            elif fid == ids["benign"]:
-                result["known_benign"] = True
-            elif fid == ids["far"]:
-                # An untrusted set's category A: a hint that cannot decide the category.
-                result["matches"] = [{"set": "tip", "category": "A", "indicative": True}]
-            out[fid] = result
-        return out
+        return {fid: special.get(fid, NO_VERDICT) for fid in file_ids}
 
-    monkeypatch.setattr(service, "results_provider", provider)
     return provider
 
 
@@ -158,7 +151,8 @@ def settings():
 
 @pytest.fixture
 def app(db_url, settings, fake_matching):
-    return create_app(db_url, settings=settings, media_reader=media_reader)
+    return create_app(db_url, settings=settings, media_reader=media_reader,
+                      verdicts=fake_matching)
 
 
 @pytest.fixture

@@ -3,28 +3,27 @@ supervisor resolution, undo, reveals and welfare limits."""
 
 from __future__ import annotations
 
-import sys
-
-import pytest
 from sqlalchemy import select
 
 from seawall.grading import service
+from seawall.grading.settings import GradingSettings
+from seawall.matching.service import file_results
 from seawall.store.accounts_models import User
 from seawall.store.audit_models import AuditEntry
 from seawall.store.db import session_scope
 from seawall.store.grading_models import FinalGrade
 from seawall.store.models import Case
-from seawall.web.config import WebSettings
+from seawall.store.queries import final_grades
 
 from .conftest import CASE1
 
 
-def queue(db_url, username):
+def queue(db_url, verdicts, username):
     with session_scope(db_url) as s:
         case = s.scalar(select(Case).where(Case.reference == CASE1))
         user = s.scalar(select(User).where(User.username == username))
         return [(item.near_miss, [sorted(f.id for f in st) for st in item.stacks])
-                for item in service.build_queue(s, case, user, WebSettings())]
+                for item in service.build_queue(s, case, user, GradingSettings(), verdicts)]
 
 
 def finals(db_url):
@@ -46,7 +45,7 @@ def grade(user, ids, names, category, expect=303):
 
 
 def test_queue_holds_only_unknown_media_clustered_and_prioritised(db_url, ids, fake_matching):
-    items = queue(db_url, "alice")
+    items = queue(db_url, fake_matching, "alice")
     # The near-miss of known category A material comes first; known, known-benign and
     # non-media files are absent; exact duplicates stack; PDQ neighbours share one item.
     assert items == [
@@ -63,31 +62,32 @@ def test_grade_page_is_keyboard_first_and_blurred(as_user, ids):
     assert "/static/seawall.js" in page
 
 
-def test_cluster_graded_in_one_decision(as_user, ids, db_url):
+def test_cluster_graded_in_one_decision(as_user, ids, db_url, fake_matching):
     alice = as_user("alice")
     grade(alice, ids, ["dup1", "dup2", "near"], "B")
     assert finals(db_url) == {ids[n]: ("B", "single_grader") for n in ("dup1", "dup2", "near")}
     entry = last_audit(db_url, "grade")
     assert entry.actor == "alice" and entry.details["category"] == "B"
     assert sorted(entry.details["files"]) == sorted(ids[n] for n in ("dup1", "dup2", "near"))
-    assert queue(db_url, "carol") == [("A", [[ids["far"]]])]
+    assert queue(db_url, fake_matching, "carol") == [("A", [[ids["far"]]])]
 
 
-def test_category_a_needs_two_agreeing_graders(as_user, ids, db_url):
+def test_category_a_needs_two_agreeing_graders(as_user, ids, db_url, fake_matching):
     grade(as_user("alice"), ids, ["far"], "A")
     assert ids["far"] not in finals(db_url)
-    assert [i for i in queue(db_url, "alice") if i[0] == "A"] == []
-    assert queue(db_url, "carol")[0] == ("A", [[ids["far"]]])  # independent second grader
+    assert [i for i in queue(db_url, fake_matching, "alice") if i[0] == "A"] == []
+    # An independent second grader:
+    assert queue(db_url, fake_matching, "carol")[0] == ("A", [[ids["far"]]])
     grade(as_user("carol"), ids, ["far"], "A")
     assert finals(db_url)[ids["far"]] == ("A", "consensus")
 
 
-def test_disagreement_goes_to_supervisor(as_user, ids, db_url):
+def test_disagreement_goes_to_supervisor(as_user, ids, db_url, fake_matching):
     grade(as_user("alice"), ids, ["far"], "A")
     grade(as_user("carol"), ids, ["far"], "C")
     assert ids["far"] not in finals(db_url)
     for name in ("alice", "carol", "sam"):
-        assert all(i[0] != "A" for i in queue(db_url, name))
+        assert all(i[0] != "A" for i in queue(db_url, fake_matching, name))
     sam = as_user("sam")
     page = sam.get(f"/cases/{CASE1}/review").text
     assert f"File {ids['far']}" in page and "alice" in page and "carol" in page
@@ -98,13 +98,13 @@ def test_disagreement_goes_to_supervisor(as_user, ids, db_url):
     assert last_audit(db_url, "grade.resolve").details == {"category": "B"}
 
 
-def test_undo_withdraws_last_decision(as_user, ids, db_url):
+def test_undo_withdraws_last_decision(as_user, ids, db_url, fake_matching):
     alice = as_user("alice")
     grade(alice, ids, ["dup1", "dup2", "near"], "C")
     assert len(finals(db_url)) == 3
     assert alice.post(f"/cases/{CASE1}/grade/undo").status_code == 303
     assert finals(db_url) == {}
-    assert len(queue(db_url, "alice")) == 2
+    assert len(queue(db_url, fake_matching, "alice")) == 2
     assert last_audit(db_url, "grade.undo").details["category"] == "C"
     page = alice.get(f"/cases/{CASE1}/grade").text
     assert "Undid your last grade" in page
@@ -151,33 +151,24 @@ def test_exposure_counters_and_team_view(as_user, ids):
     assert as_user("carol").get("/welfare/team").status_code == 403
 
 
-def test_no_queue_without_matching(as_user, monkeypatch):
-    monkeypatch.setattr(service, "results_provider", None)
-    monkeypatch.setitem(sys.modules, "seawall.matching.service", None)  # import fails
-    page = as_user("alice").get(f"/cases/{CASE1}/grade").text
-    assert "Grading is unavailable" in page and 'data-key="1"' not in page
-
-
 def test_final_grades_api(as_user, ids, db_url):
     grade(as_user("alice"), ids, ["dup1", "dup2", "near"], "B")
     with session_scope(db_url) as s:
-        assert service.final_grades(s, CASE1) == {ids[n]: "B" for n in ("dup1", "dup2", "near")}
+        assert final_grades(s, CASE1) == {ids[n]: "B" for n in ("dup1", "dup2", "near")}
 
 
-def test_with_real_matching_service(as_user, ids, db_url, monkeypatch):
+def test_with_real_matching_service(as_user, ids, db_url):
     """Against seawall.matching itself: with no hash sets loaded every media file is unknown,
-    and final local grades flow back into file_results (the default local-grade provider)."""
-    matching = pytest.importorskip("seawall.matching.service")
-    monkeypatch.setattr(service, "results_provider", None)
-    items = queue(db_url, "alice")
+    and final local grades flow back into file_results (the store's final grades)."""
+    items = queue(db_url, file_results, "alice")
     queued = sorted(f for _near, stacks in items for st in stacks for f in st)
     media = sorted(ids[n] for n in ("dup1", "dup2", "near", "far", "known", "benign"))
     assert queued == media
     grade(as_user("alice"), ids, ["dup1", "dup2", "near"], "C")
     with session_scope(db_url) as s:
-        results = matching.file_results(s, [ids["dup1"], ids["far"]])
-    assert results[ids["dup1"]]["category"] == "C"
-    assert results[ids["far"]]["category"] is None
+        results = file_results(s, [ids["dup1"], ids["far"]])
+    assert results[ids["dup1"]].category == "C"
+    assert results[ids["far"]].category is None
 
 
 def test_damaged_video_with_hashed_frames_is_queued_unreadable_media_is_not(
@@ -200,6 +191,7 @@ def test_damaged_video_with_hashed_frames_is_queued_unreadable_media_is_not(
             s.add(record)
             s.flush()
             added[name] = record.id
-    queued = {fid for _, stacks in queue(db_url, "alice") for stack in stacks for fid in stack}
+    queued = {fid for _, stacks in queue(db_url, fake_matching, "alice")
+              for stack in stacks for fid in stack}
     assert added["damaged"] in queued
     assert added["corrupt_video"] not in queued and added["corrupt_image"] not in queued

@@ -18,7 +18,6 @@ The assessor confirms or corrects every indicator; these are leads, never findin
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -26,12 +25,13 @@ from sqlalchemy.orm import Session
 
 from seawall.casework import conditions
 from seawall.casework.instruments import Instrument
+from seawall.matching.service import file_results
+from seawall.matching.verdict import NO_VERDICT, FileVerdict, VerdictLookup
 from seawall.store.casework_models import SeizedDevice, Suspect
 from seawall.store.models import Case, Exhibit, FileRecord, utcnow
 
 MEDIA = {"image": "still", "video": "moving"}
 MAX_LINKED_FILES = 20  # evidence links listed per indicator; counts always cover everything
-ResultsFn = Callable[[Session, list[int]], dict]
 
 
 def _case_path(case: Case, *parts) -> str:
@@ -39,18 +39,6 @@ def _case_path(case: Case, *parts) -> str:
 
     tail = "".join(f"/{quote(str(p), safe='')}" for p in parts)
     return f"/cases/{quote(case.reference, safe='')}{tail}"
-
-
-def _default_results(session: Session, file_ids: list[int]) -> dict:
-    # The grading workflow's hook lets tests and tools substitute matching verdicts; use it
-    # too so every page of a case agrees on what a file is.
-    from seawall.grading import service as grading
-
-    if grading.results_provider is not None:
-        return grading.results_provider(session, file_ids)
-    from seawall.matching.service import file_results
-
-    return file_results(session, file_ids)
 
 
 def _norm(text: str | None) -> str:
@@ -82,9 +70,11 @@ def _timestamp(record: FileRecord) -> datetime | None:
     return record.crtime or record.mtime
 
 
-def compute(session: Session, case: Case, results: ResultsFn | None = None) -> dict:
+def compute(session: Session, case: Case, results: VerdictLookup | None = None) -> dict:
     """Indicators for ``case``: {"computed_at", "scheme", "available", "warnings",
-    "indicators": {id: {"value", "summary", "evidence": [{"label", "href"}], ...}}}."""
+    "indicators": {id: {"value", "summary", "evidence": [{"label", "href"}], ...}}}.
+    ``results`` are the matching verdicts (default: ``matching.service.file_results``); the
+    web app hands in its own so every page of a case agrees on what a file is."""
     from seawall.matching import policy
 
     scheme = policy.scheme_for(case.scheme) or policy.scheme_for("uk")
@@ -95,8 +85,8 @@ def compute(session: Session, case: Case, results: ResultsFn | None = None) -> d
         .where(Exhibit.case_id == case.id, FileRecord.media_class.in_(list(MEDIA)))
         .order_by(FileRecord.id)).all()
     try:
-        verdicts = (results or _default_results)(session, [r[0].id for r in rows])
-        verdicts = {int(k): v for k, v in verdicts.items()}
+        verdicts: dict[int, FileVerdict] = dict(
+            (results or file_results)(session, [r[0].id for r in rows]))
         available = True
     except Exception as exc:  # noqa: BLE001 - the assessment must still open without matching
         verdicts, available = {}, False
@@ -108,17 +98,12 @@ def compute(session: Session, case: Case, results: ResultsFn | None = None) -> d
     pertinent: list[tuple[FileRecord, str]] = []
     candidates: list[tuple[FileRecord, str, str]] = []  # images that may be camera-original
     for record, exhibit in rows:
-        verdict = verdicts.get(record.id) or {}
-        category = verdict.get("category")
+        verdict = verdicts.get(record.id, NO_VERDICT)
+        category, column = verdict.category, verdict.column
         if category is not None:
-            column = category
             rank.setdefault(column, len(rank))
             if column not in columns:
                 columns.append(column)
-        elif verdict.get("known_benign"):
-            column = "known_benign"
-        else:
-            column = "unknown"
         key = (MEDIA[record.media_class], record.sha256 or record.sha1 or record.md5
                or f"file:{record.id}")
         if key not in distinct or rank[column] < rank[distinct[key]]:
@@ -148,7 +133,7 @@ def compute(session: Session, case: Case, results: ResultsFn | None = None) -> d
         "title": f"Category {most_severe} present", "value": (a_count > 0) if available else None,
         "summary": f"{a_count} distinct media in category {most_severe}",
         "evidence": [file_link(r, ex) for r, ex in pertinent
-                     if (verdicts.get(r.id) or {}).get("category") == most_severe
+                     if verdicts.get(r.id, NO_VERDICT).category == most_severe
                      ][:MAX_LINKED_FILES]}
     moving = sum(1 for (motion, _) in indecent if motion == "moving")
     out["indecent_total"] = {

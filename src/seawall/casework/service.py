@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from seawall.casework import indicators as ind
 from seawall.casework import instruments, pathways, scoring
 from seawall.errors import InvalidInput, NotFound
+from seawall.matching.verdict import VerdictLookup
 from seawall.store import audit
 from seawall.store.casework_models import (
     CASE_STATUSES,
@@ -231,7 +232,7 @@ def latest_assessment(session: Session, suspect: Suspect,
 
 
 def prepare(session: Session, case: Case, suspect: Suspect, instrument_name: str,
-            results=None) -> dict:
+            results: VerdictLookup | None = None) -> dict:
     """What an assessment form needs: the instrument, fresh indicators, pre-filled
     suggestions, and the latest assessment's answers to start from."""
     instrument = instruments.get(instrument_name)
@@ -253,7 +254,7 @@ def changed_indicators(latest: RiskAssessment, indicators: dict) -> list[str]:
 
 def assess(session: Session, case: Case, suspect: Suspect, instrument_name: str,
            answers: dict, *, actor: str, reason: str = "", review: dict | None = None,
-           results=None) -> RiskAssessment:
+           results: VerdictLookup | None = None) -> RiskAssessment:
     """Score and store a new assessment (a reassessment supersedes, never overwrites).
 
     ``answers`` maps item id -> answer as :func:`seawall.casework.scoring.normalise` takes
@@ -309,7 +310,8 @@ def assess(session: Session, case: Case, suspect: Suspect, instrument_name: str,
     return row
 
 
-def recommendation(session: Session, case: Case, suspect: Suspect, results=None) -> dict:
+def recommendation(session: Session, case: Case, suspect: Suspect,
+                   results: VerdictLookup | None = None) -> dict:
     rules = pathways.load_rules()
     latest = latest_assessment(session, suspect, rules.instrument)
     indicators = (latest.indicators if latest else None) or ind.compute(session, case, results)
@@ -324,7 +326,7 @@ def recommendation(session: Session, case: Case, suspect: Suspect, results=None)
 
 
 def decide(session: Session, case: Case, suspect: Suspect, pathway: str, *, actor: str,
-           reason: str = "", results=None) -> PathwayDecision:
+           reason: str = "", results: VerdictLookup | None = None) -> PathwayDecision:
     """Record the authorised person's decision; departing from the advice needs a reason."""
     rules = pathways.load_rules()
     reason = reason.strip()

@@ -149,10 +149,7 @@ def scan(
 
 
 def _match_after_scan(case: str, db: str | None) -> None:
-    try:
-        from seawall.matching import service
-    except ImportError:
-        return
+    from seawall.matching import service
     from seawall.store.db import session_scope
 
     with session_scope(db) as session:
@@ -198,16 +195,14 @@ def files(
 
 
 def _add_match_results(session, rows: list[dict], file_ids: list[int]) -> None:
-    try:
-        from seawall.matching import service
-    except ImportError:
-        service = None
-    results = service.file_results(session, file_ids) if service else {}
+    from seawall.matching import NO_VERDICT, service
+
+    results = service.file_results(session, file_ids)
     for row, file_id in zip(rows, file_ids, strict=True):
-        found = results.get(file_id) or {}
-        row["category"] = found.get("category")
-        row["known_benign"] = bool(found.get("known_benign", False))
-        row["matches"] = found.get("matches", [])
+        verdict = results.get(file_id, NO_VERDICT)
+        row["category"] = verdict.category
+        row["known_benign"] = verdict.known_benign
+        row["matches"] = [m.as_dict() for m in verdict.matches]
 
 
 def export(

@@ -1,9 +1,9 @@
 """The grading workflow: queue of unknown media, clusters, dual grading, supervisor
 resolution and overrides, reveals and welfare counters.
 
-Only media that no hash set knows are queued: ``seawall.matching.service.file_results`` must
-report no match and not known-benign.  If the matching stage is unavailable the queue is
-empty (``MatchingUnavailable``) rather than exposing graders to media a hash set may know.
+Only media that no hash set knows are queued: the matching verdicts (by default
+``seawall.matching.service.file_results``; the caller may hand in another lookup) must
+report no deciding match and not known-benign.
 
 The rules are enforced here, not by the pages:
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -32,28 +32,21 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from seawall.accounts.roles import Permission, allows
-from seawall.errors import InvalidInput, Unavailable
+from seawall.errors import InvalidInput
 from seawall.grading import schemes, thumbnails
+from seawall.grading.settings import GradingSettings
 from seawall.hashing.content import DAMAGED_VIDEO
 from seawall.matching.pdq_index import PdqIndex, hex_to_words
+from seawall.matching.service import file_results
+from seawall.matching.verdict import FileVerdict, VerdictLookup
 from seawall.store import audit
 from seawall.store.accounts_models import User
 from seawall.store.grading_models import ExposureDay, FinalGrade, Grade, Reveal
 from seawall.store.models import Case, Exhibit, FileRecord, utcnow
-from seawall.web.config import WebSettings
 
 MEDIA_CLASSES = ("image", "video")
 # Gaps between grading actions longer than this are not counted as grading time.
 ACTIVE_GAP = timedelta(minutes=5)
-
-ResultsProvider = Callable[[Session, list[int]], dict]
-# Tests (and tools) may replace the matching lookup; None means seawall.matching.service.
-results_provider: ResultsProvider | None = None
-
-
-class MatchingUnavailable(Unavailable):
-    """The matching stage is not installed, so unknown media cannot be told apart."""
-
 
 class GradingError(InvalidInput, ValueError):
     """A grading request that cannot be carried out (shown to the user)."""
@@ -79,34 +72,16 @@ def is_supervisor(user: User) -> bool:
     return allows(user.role, Permission.SUPERVISE)
 
 
-def _file_results(session: Session, file_ids: list[int]) -> dict[int, dict]:
-    provider = results_provider
-    if provider is None:
-        try:
-            from seawall.matching.service import file_results as provider
-        except ImportError as exc:
-            raise MatchingUnavailable("the matching stage is not available") from exc
-    results = provider(session, file_ids)
-    if isinstance(results, dict):
-        return {int(k): v for k, v in results.items()}
-    return {int(r["file_id"]): r for r in results}
-
-
-def _hint(match) -> bool:
-    """A match that cannot decide the category: an untrusted set or another scheme
-    ("indicative"), or a near-miss just outside the matching threshold."""
-    return isinstance(match, dict) and bool(match.get("indicative") or match.get("near_miss"))
-
-
-def _is_unknown(result: dict | None, scheme: str) -> tuple[bool, str | None]:
-    """(unknown?, most severe hinted category) for one file's matching result."""
-    if result is None:
+def _is_unknown(verdict: FileVerdict | None, scheme: str) -> tuple[bool, str | None]:
+    """(unknown?, most severe hinted category) for one file's matching verdict.  Only
+    indicative matches (an untrusted set or another scheme) may hint at a category."""
+    if verdict is None:
         return False, None  # no verdict from matching: do not expose a grader to it
-    matches = result.get("matches") or []
-    if (result.get("known_benign") or result.get("category") is not None
-            or not all(_hint(m) for m in matches)):
+    matches = verdict.matches
+    if (verdict.known_benign or verdict.category is not None
+            or not all(m.indicative for m in matches)):
         return False, None
-    hinted = [m.get("category") for m in matches if m.get("category")]
+    hinted = [m.category for m in matches if m.category]
     return True, max(hinted, key=lambda c: schemes.severity(scheme, c), default=None)
 
 
@@ -155,14 +130,14 @@ def _case_media(session: Session, case: Case) -> list[FileRecord]:
         .order_by(FileRecord.id)))
 
 
-def _queue_status(session: Session, case: Case, user: User, records: list[FileRecord]
-                  ) -> dict[int, tuple[str | None, str | None]]:
+def _queue_status(session: Session, case: Case, user: User, records: list[FileRecord],
+                  verdicts: VerdictLookup) -> dict[int, tuple[str | None, str | None]]:
     """file id -> (why it is not in the user's queue or None, most severe hinted category).
 
     A file is in the user's queue when matching calls it unknown, it has no final grade, its
     graders do not disagree and the user has not graded it yet."""
     ids = [r.id for r in records]
-    results = _file_results(session, ids)
+    results = verdicts(session, ids)
     finals = dict(session.execute(select(FinalGrade.file_id, FinalGrade.category).where(
         FinalGrade.case_id == case.id, FinalGrade.file_id.in_(ids))).all()) if ids else {}
     grades = _active_grades(session, ids)
@@ -180,7 +155,7 @@ def _queue_status(session: Session, case: Case, user: User, records: list[FileRe
             reason = "matching has no verdict on it yet"
         elif not unknown:
             reason = ("a trusted hash set already puts it in category "
-                      f"{result.get('category')}" if result.get("category") is not None
+                      f"{result.category}" if result.category is not None
                       else "a trusted hash set knows it as benign")
         elif any(g.user_id == user.id for g in file_grades):
             reason = "you have already graded it"
@@ -190,15 +165,15 @@ def _queue_status(session: Session, case: Case, user: User, records: list[FileRe
     return out
 
 
-def build_queue(session: Session, case: Case, user: User, settings: WebSettings
-                ) -> list[QueueItem]:
+def build_queue(session: Session, case: Case, user: User, settings: GradingSettings,
+                verdicts: VerdictLookup = file_results) -> list[QueueItem]:
     """The user's queue for ``case``, most urgent first: near-misses (and indicative matches)
     of severe known material, then larger clusters.  Excludes files already final, disputed,
     or graded by this user."""
     media = _case_media(session, case)
     if not media:
         return []
-    status = _queue_status(session, case, user, media)
+    status = _queue_status(session, case, user, media, verdicts)
     near = {fid: hint for fid, (reason, hint) in status.items() if reason is None}
     pending = [record for record in media if record.id in near]
 
@@ -243,7 +218,7 @@ def build_queue(session: Session, case: Case, user: User, settings: WebSettings
     return items
 
 
-def graders_required(settings: WebSettings, scheme: str, category: str,
+def graders_required(settings: GradingSettings, scheme: str, category: str,
                      hint: str | None = None) -> int:
     """Independent graders needed before ``category`` is final for a file whose matches hint
     at ``hint``: the category's own number (``settings.graders_required``), and never fewer
@@ -322,9 +297,10 @@ def _not_displayable(session: Session, records: list[FileRecord],
             f"cannot be graded; tell your supervisor. ({problem[:120]})")
 
 
-def submit_grade(session: Session, settings: WebSettings, case: Case, user: User,
+def submit_grade(session: Session, settings: GradingSettings, case: Case, user: User,
                  file_ids: list[int], category: str,
-                 reader: thumbnails.MediaReader | None = None) -> dict:
+                 reader: thumbnails.MediaReader | None = None,
+                 verdicts: VerdictLookup = file_results) -> dict:
     """Grade files of the user's queue (one decision, e.g. a whole cluster) and audit it.
     ``reader`` reads originals to check they can be shown (default: the evidence).
     Caller commits."""
@@ -335,7 +311,7 @@ def submit_grade(session: Session, settings: WebSettings, case: Case, user: User
         raise GradingError(reason)
     records = _case_files(session, case, file_ids)
     ids = [r.id for r in records]
-    status = _queue_status(session, case, user, records)
+    status = _queue_status(session, case, user, records, verdicts)
     refusal = _not_in_queue(status) or _not_displayable(session, records, reader)
     if refusal:
         raise GradingError(refusal)
@@ -409,7 +385,8 @@ def resolve(session: Session, case: Case, supervisor: User, file_id: int, catego
 
 
 def override(session: Session, case: Case, supervisor: User, record: FileRecord,
-             category: str, reason: str, reader: thumbnails.MediaReader | None = None) -> dict:
+             category: str, reason: str, reader: thumbnails.MediaReader | None = None,
+             verdicts: VerdictLookup = file_results) -> dict:
     """A supervisor's final grade that replaces a trusted hash-set category (or a final
     grade), with a mandatory reason; recorded as ``override`` and audited with what it
     replaced.  The file must be displayable, as for any grade.  Caller commits."""
@@ -422,7 +399,7 @@ def override(session: Session, case: Case, supervisor: User, record: FileRecord,
         raise GradingError("An override needs a reason.")
     if record.media_class not in MEDIA_CLASSES:
         raise GradingError("Only pictures and videos are graded.")
-    target = file_grading(session, record)
+    target = file_grading(session, record, verdicts)
     if target.result is None:
         raise GradingError("matching has no verdict on this file, so there is nothing to "
                            "override")
@@ -433,14 +410,11 @@ def override(session: Session, case: Case, supervisor: User, record: FileRecord,
     if refusal:
         raise GradingError(refusal)
     previous = target.final
-    replaced = {"category": target.result.get("category"),
-                "known_benign": bool(target.result.get("known_benign")),
+    replaced = {"category": target.result.category,
+                "known_benign": target.result.known_benign,
                 "final": ({"category": previous.category, "method": previous.method,
                            "decided_by": previous.decided_by} if previous else None),
-                "matches": [{k: m.get(k) for k in ("set", "version", "kind", "distance",
-                                                   "category")}
-                            for m in target.result.get("matches") or []
-                            if not m.get("indicative")]}
+                "matches": [m.summary() for m in target.result.matches if not m.indicative]}
     if previous is not None:
         session.delete(previous)
         session.flush()
@@ -457,32 +431,22 @@ def override(session: Session, case: Case, supervisor: User, record: FileRecord,
 class FileGrading:
     """Everything the file page shows about how a file is categorised."""
 
-    result: dict | None  # matching's verdict (None: matching unavailable)
+    result: FileVerdict | None  # matching's verdict (None: matching has none)
     final: FinalGrade | None
     grades: list[tuple[str, Grade]]  # (grader, grade), oldest first, withdrawn ones too
     overridable: bool  # a supervisor may override its category
 
 
-def file_grading(session: Session, record: FileRecord) -> FileGrading:
-    try:
-        result = _file_results(session, [record.id]).get(record.id)
-    except MatchingUnavailable:
-        result = None
+def file_grading(session: Session, record: FileRecord,
+                 verdicts: VerdictLookup = file_results) -> FileGrading:
+    result = verdicts(session, [record.id]).get(record.id)
     final = session.scalar(select(FinalGrade).where(FinalGrade.file_id == record.id))
     grades = [(name, grade) for grade, name in session.execute(
         select(Grade, User.username).join(User, User.id == Grade.user_id)
         .where(Grade.file_id == record.id).order_by(Grade.at, Grade.id))]
     overridable = record.media_class in MEDIA_CLASSES and (final is not None or (
-        result is not None and (result.get("category") is not None
-                                or bool(result.get("known_benign")))))
+        result is not None and (result.category is not None or result.known_benign)))
     return FileGrading(result, final, grades, overridable)
-
-
-def final_grades(session: Session, case_reference: str) -> dict[int, str]:
-    """file id -> final category for a case (for counts and VICS export)."""
-    return dict(session.execute(
-        select(FinalGrade.file_id, FinalGrade.category).join(Case, FinalGrade.case_id == Case.id)
-        .where(Case.reference == case_reference)).all())
 
 
 # --- reveals and welfare -------------------------------------------------------------------
@@ -530,7 +494,7 @@ def paused_reason(session: Session, user: User) -> str | None:
     return None
 
 
-def break_due(session: Session, user: User, settings: WebSettings) -> bool:
+def break_due(session: Session, user: User, settings: GradingSettings) -> bool:
     """True after an unbroken stretch of grading longer than ``settings.break_after``."""
     now = utcnow()
     times = session.scalars(select(Grade.at).where(
@@ -546,7 +510,7 @@ def break_due(session: Session, user: User, settings: WebSettings) -> bool:
     return now - start >= settings.break_after
 
 
-def reveal(session: Session, settings: WebSettings, case: Case, user: User,
+def reveal(session: Session, settings: GradingSettings, case: Case, user: User,
            record: FileRecord) -> Reveal:
     """Grant a short window to see one item unblurred; audited and counted.  Caller commits."""
     reason = paused_reason(session, user)

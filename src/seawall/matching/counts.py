@@ -31,8 +31,9 @@ from sqlalchemy.orm import Session
 from seawall.hashsets.scheme import KNOWN_BENIGN, UNKNOWN
 from seawall.matching import policy
 from seawall.matching.service import file_results
+from seawall.matching.verdict import NO_VERDICT
 from seawall.store.models import Exhibit, FileRecord
-from seawall.store.queries import case_by_reference
+from seawall.store.queries import case_by_reference, final_grades
 
 MOTION = {"image": "still", "video": "moving"}
 
@@ -42,7 +43,7 @@ def _empty(columns: list[str]) -> dict[str, dict[str, int]]:
 
 
 def case_counts(session: Session, case_reference: str,
-                local_grades: Mapping[int, str] | policy.LocalGradeProvider | None = None
+                local_grades: Mapping[int, str] | policy.LocalGradeProvider = final_grades
                 ) -> dict:
     case = case_by_reference(session, case_reference)
     scheme = policy.scheme_for(case.scheme) or policy.scheme_for("uk")
@@ -62,16 +63,10 @@ def case_counts(session: Session, case_reference: str,
     per_exhibit: dict[str, dict[tuple, str]] = {e: {} for e in exhibits}
     total: dict[tuple, str] = {}
     for fid, exhibit, media_class, sha256, sha1, md5 in rows:
-        res = results.get(fid, {})
-        if res.get("category") is not None:
-            column = res["category"]
-            if column not in rank:  # e.g. an unlisted local grade: still counted, visibly
-                rank[column] = len(rank)
-                columns.append(column)
-        elif res.get("known_benign"):
-            column = KNOWN_BENIGN
-        else:
-            column = UNKNOWN
+        column = results.get(fid, NO_VERDICT).column
+        if column not in rank:  # e.g. an unlisted local grade: still counted, visibly
+            rank[column] = len(rank)
+            columns.append(column)
         identity = sha256 or sha1 or md5 or f"file:{fid}"
         key = (MOTION[media_class], identity)
         for bucket in (per_exhibit[exhibit], total):

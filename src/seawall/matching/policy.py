@@ -1,7 +1,7 @@
 """Which category a file gets from its matches: the documented policy.
 
 1. **A final local grade wins.**  When dual grading has settled a file, that grade is its
-   category (local grades come from a provider; see :func:`set_local_grade_provider`).
+   category (by default read from the store, :func:`seawall.store.queries.final_grades`).
 2. **Otherwise, the most severe trusted match in the case's scheme.**  Only matches from
    *trusted* sets whose scheme is the case's scheme decide; severity is the scheme's order.
    Untrusted sets, and grades in another scheme (e.g. a VICS-US "CAM" in a UK case), are
@@ -26,25 +26,6 @@ from seawall.hashsets.scheme import KNOWN_BENIGN, Scheme, SchemeError, load_sche
 
 # (session, case reference) -> {file id: final local category}
 LocalGradeProvider = Callable[[Session, str], Mapping[int, str]]
-_provider: LocalGradeProvider | None = None
-_provider_set = False
-
-
-def set_local_grade_provider(provider: LocalGradeProvider | None) -> None:
-    """Install the source of final local grades (None: no local grades)."""
-    global _provider, _provider_set
-    _provider, _provider_set = provider, True
-
-
-def local_grade_provider() -> LocalGradeProvider | None:
-    """The installed provider; by default the grading stage's final grades, if present."""
-    if _provider_set:
-        return _provider
-    try:
-        from seawall.grading.service import final_grades
-    except ImportError:
-        return None
-    return final_grades
 
 
 @dataclass(frozen=True)

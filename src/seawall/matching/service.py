@@ -28,10 +28,11 @@ import seawall.store.hashset_models  # noqa: F401  (registers the tables)
 from seawall.hashsets.scheme import KNOWN_BENIGN, Scheme, parse_scheme
 from seawall.matching import policy
 from seawall.matching.pdq_index import BRUTE_FORCE_BELOW, DEFAULT_RADIUS, PdqIndex
+from seawall.matching.verdict import FileVerdict, SetMatch
 from seawall.matching.vpdq import VideoBank, VpdqPolicy, parse_payload, unique_frames
 from seawall.store.hashset_models import HashEntry, HashMatch, HashSet, HashSetVersion
 from seawall.store.models import Case, Exhibit, FileRecord, VideoFrame, utcnow
-from seawall.store.queries import case_by_reference
+from seawall.store.queries import case_by_reference, final_grades
 
 log = logging.getLogger(__name__)
 EXACT_KINDS = ("md5", "sha1", "sha256")
@@ -324,17 +325,15 @@ def _version_schemes(session, version_ids: Iterable[int]) -> dict[int, tuple[Sch
 
 
 def file_results(session: Session, file_ids: Iterable[int],
-                 local_grades: Mapping[int, str] | policy.LocalGradeProvider | None = None
-                 ) -> dict[int, dict]:
-    """For each file id: effective category, known-benign flag and every match.
-
-    ``{"category": str|None, "known_benign": bool, "matches": [{"set", "version", "kind",
-    "distance", "category"}]}``; matches that cannot decide the category (untrusted set, or
-    another scheme than the case's) also carry ``"indicative": True``.  ``local_grades`` is a
-    {file id: grade} mapping or a provider (default: the installed provider, see
-    :mod:`seawall.matching.policy`)."""
+                 local_grades: Mapping[int, str] | policy.LocalGradeProvider = final_grades
+                 ) -> dict[int, FileVerdict]:
+    """For each file id: its :class:`~seawall.matching.verdict.FileVerdict` (effective
+    category, known-benign flag and every match).  Matches that cannot decide the category
+    (untrusted set, or another scheme than the case's) are ``indicative``.  ``local_grades``
+    is a {file id: grade} mapping or a provider asked per case (default: the final grades
+    in the store)."""
     ids = sorted({int(i) for i in file_ids})
-    out: dict[int, dict] = {}
+    out: dict[int, FileVerdict] = {}
     if not ids:
         return out
     case_of: dict[int, tuple[str, str]] = {}
@@ -366,34 +365,22 @@ def file_results(session: Session, file_ids: Iterable[int],
             fact = policy.MatchFact(m.category, vscheme.name, trusted,
                                     vscheme.is_benign(m.category))
             facts.append(fact)
-            item = {"set": set_name, "version": ver, "kind": m.kind, "distance": m.distance,
-                    "category": m.category}
-            if not trusted or (m.category != KNOWN_BENIGN and vscheme.name != case_scheme.name):
-                item["indicative"] = True
-            if m.kind == "vpdq" and m.detail:
-                item.update(m.detail)
-            matches.append(item)
+            detail = (m.detail or {}) if m.kind == "vpdq" else {}
+            matches.append(SetMatch(
+                set=set_name, version=ver, kind=m.kind, distance=m.distance,
+                category=m.category,
+                indicative=not trusted or (m.category != KNOWN_BENIGN
+                                           and vscheme.name != case_scheme.name),
+                query_pct=detail.get("query_pct"), compared_pct=detail.get("compared_pct")))
         grade = grades.get(ref, {}).get(fid) if ref else None
         category, benign = policy.effective(facts, case_scheme, grade)
-        result = {"category": category, "known_benign": benign, "matches": matches}
-        if grade is not None:
-            result["local_grade"] = grade
-        out[fid] = result
+        out[fid] = FileVerdict(category=category, known_benign=benign, matches=tuple(matches),
+                               local_grade=grade)
     return out
 
 
 def _grades(session, local_grades, case_refs) -> dict[str, Mapping[int, str]]:
-    """{case reference: {file id: grade}} from a mapping, a provider or the default."""
+    """{case reference: {file id: grade}} from a mapping or a provider."""
     if isinstance(local_grades, Mapping):
         return {ref: local_grades for ref in case_refs}
-    provider = local_grades or policy.local_grade_provider()
-    if provider is None:
-        return {}
-    out = {}
-    for ref in case_refs:
-        try:
-            out[ref] = provider(session, ref) or {}
-        except Exception as exc:  # noqa: BLE001 - a grading fault must not hide matches
-            log.warning("local grades unavailable for %s: %s", ref, exc)
-            out[ref] = {}
-    return out
+    return {ref: local_grades(session, ref) or {} for ref in case_refs}

@@ -26,6 +26,8 @@ from seawall.hashsets.scheme import COLUMN_LABELS, KNOWN_BENIGN, UNKNOWN
 from seawall.matching import counts as counts_mod
 from seawall.matching import policy
 from seawall.matching.service import EXACT_KINDS, MIN_PDQ_QUALITY, file_results
+from seawall.matching.verdict import NO_VERDICT, FileVerdict, SetMatch
+from seawall.store.grading_models import FinalGrade
 from seawall.store.hashset_models import HashMatch, HashSet, HashSetVersion
 from seawall.store.models import Case, Exhibit, FileRecord
 from seawall.store.queries import case_by_reference
@@ -84,53 +86,45 @@ def _method_of(kinds: set[str]) -> str:
     return "none"
 
 
-def file_basis(result: dict, grade_info: dict | None = None) -> dict:
+def file_basis(verdict: FileVerdict, grade_info: dict | None = None) -> dict:
     """Why one file sits in its column: method, deciding sets and any indicative hints.
 
     An override (a supervisor's final grade replacing a hash-set category or a grade) is its
     own method, with who, when, why and the trusted matches it overrode."""
-    category = result.get("category")
-    matches = result.get("matches") or []
-    deciding: list[dict] = []
-    if "local_grade" in result:
+    matches = verdict.matches
+    deciding: list[SetMatch] = []
+    if verdict.local_grade is not None:
         method = ("override" if (grade_info or {}).get("method") == "override"
                   else "local_grade")
     else:
-        if category is not None:
-            deciding = [m for m in matches if not m.get("indicative")
-                        and m.get("category") == category]
-        elif result.get("known_benign"):
-            deciding = [m for m in matches if not m.get("indicative")]
-        method = _method_of({m["kind"] for m in deciding}) if deciding else "none"
-    sets = sorted({(m["set"], m["version"]) for m in deciding})
+        if verdict.category is not None:
+            deciding = [m for m in matches
+                        if not m.indicative and m.category == verdict.category]
+        elif verdict.known_benign:
+            deciding = [m for m in matches if not m.indicative]
+        method = _method_of({m.kind for m in deciding}) if deciding else "none"
+    sets = sorted({(m.set, m.version) for m in deciding})
     basis = {
         "method": method,
         "hash_sets": [{"set": s, "version": v} for s, v in sets],
-        "match_kinds": sorted({m["kind"] for m in deciding}),
-        "pdq_distance": min((m["distance"] for m in deciding
-                             if m["kind"] == "pdq" and m.get("distance") is not None),
-                            default=None),
-        "indicative": [{"set": m["set"], "version": m["version"], "kind": m["kind"],
-                        "category": m.get("category")}
-                       for m in matches if m.get("indicative")],
+        "match_kinds": sorted({m.kind for m in deciding}),
+        "pdq_distance": min((m.distance for m in deciding
+                             if m.kind == "pdq" and m.distance is not None), default=None),
+        "indicative": [{"set": m.set, "version": m.version, "kind": m.kind,
+                        "category": m.category}
+                       for m in matches if m.indicative],
     }
     if method in ("local_grade", "override"):
-        basis["local_grade"] = {"category": result.get("local_grade"),
+        basis["local_grade"] = {"category": verdict.local_grade,
                                 **(grade_info or {"method": None, "decided_by": None,
                                                   "at": None, "reason": None})}
     if method == "override":
-        basis["overridden"] = [{k: m.get(k) for k in ("set", "version", "kind", "distance",
-                                                      "category")}
-                               for m in matches if not m.get("indicative")]
+        basis["overridden"] = [m.summary() for m in matches if not m.indicative]
     return basis
 
 
 def _grade_provenance(session: Session, case: Case) -> dict[int, dict]:
-    """file id -> how its final local grade was reached (empty if grading is not installed)."""
-    try:
-        from seawall.store.grading_models import FinalGrade
-    except ImportError:
-        return {}
+    """file id -> how its final local grade was reached."""
     rows = session.execute(select(FinalGrade.file_id, FinalGrade.method, FinalGrade.decided_by,
                                   FinalGrade.at, FinalGrade.reason)
                            .where(FinalGrade.case_id == case.id))
@@ -248,15 +242,10 @@ def build_report(session: Session, case_reference: str, as_of: str | datetime | 
     # (scope, motion, identity) -> (column, [file entries in that column])
     cells: dict[tuple, tuple[str, list[dict]]] = {}
     for rec, exhibit_ref in rows:
-        res = results.get(rec.id, {})
-        if res.get("category") is not None:
-            column = res["category"]
-        elif res.get("known_benign"):
-            column = KNOWN_BENIGN
-        else:
-            column = UNKNOWN
+        verdict = results.get(rec.id, NO_VERDICT)
+        column = verdict.column
         rank.setdefault(column, len(rank))
-        basis = file_basis(res, grades.get(rec.id))
+        basis = file_basis(verdict, grades.get(rec.id))
         identity = rec.sha256 or rec.sha1 or rec.md5 or f"file:{rec.id}"
         entry = {
             "exhibit": exhibit_ref, "volume": rec.volume, "path": rec.path,

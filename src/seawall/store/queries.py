@@ -1,4 +1,5 @@
-"""Lookups every stage shares, written once: a case by its reference."""
+"""Lookups every stage shares, written once: a case by its reference, a case's final
+grades."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from seawall.errors import NotFound
+from seawall.store.grading_models import FinalGrade
 from seawall.store.models import Case
 
 
@@ -20,3 +22,11 @@ def case_by_reference(session: Session, reference: str) -> Case:
     if case is None:
         raise NotFound(f"no case {reference!r}")
     return case
+
+
+def final_grades(session: Session, case_reference: str) -> dict[int, str]:
+    """file id -> final local category for a case: what grading settled, as matching, counts
+    and the VICS export read it."""
+    return dict(session.execute(
+        select(FinalGrade.file_id, FinalGrade.category).join(Case, FinalGrade.case_id == Case.id)
+        .where(Case.reference == case_reference)).all())

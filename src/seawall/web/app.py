@@ -25,6 +25,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount
 
 from seawall.errors import ConfigError, SeawallError, user_message
+from seawall.matching.service import file_results
+from seawall.matching.verdict import VerdictLookup
 from seawall.store import audit
 from seawall.store.db import get_engine
 from seawall.web import deps
@@ -137,11 +139,13 @@ def _error_response(request: Request, status: int, message: str,
 
 
 def create_app(db_url: str | None = None, *, secure_cookies: bool = False,
-               settings: WebSettings | None = None, media_reader=None) -> FastAPI:
+               settings: WebSettings | None = None, media_reader=None,
+               verdicts: VerdictLookup = file_results) -> FastAPI:
     """Build the web app for the database at ``db_url`` (default: SEAWALL_DB or seawall.db).
 
     ``media_reader(session, file_record) -> bytes`` replaces reading originals from evidence
-    (tests inject one; see seawall.grading.thumbnails)."""
+    (tests inject one; see seawall.grading.thumbnails); ``verdicts`` replaces the matching
+    verdicts the grading queue and the casework indicators work from."""
     settings = settings or WebSettings()
     settings.db_url = db_url or settings.db_url
     settings.secure_cookies = secure_cookies or settings.secure_cookies
@@ -151,6 +155,7 @@ def create_app(db_url: str | None = None, *, secure_cookies: bool = False,
     app.state.sessionmaker = sessionmaker(bind=get_engine(settings.db_url),
                                           expire_on_commit=False)
     app.state.media_reader = media_reader
+    app.state.verdicts = verdicts
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     for name in ROUTER_MODULES:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from seawall.grading.settings import GradingSettings
+
 
 @dataclass
 class WebSettings:
@@ -26,13 +28,5 @@ class WebSettings:
     # (see docs/deploy.md), and then every user would share one limit.
     ip_failure_limit: int = 20
     ip_failure_window: timedelta = timedelta(minutes=10)
-    # How long one deliberate reveal lets the user see the unblurred thumbnail.
-    reveal_window: timedelta = timedelta(minutes=5)
-    # PDQ Hamming distance within which media are graded together as one cluster.
-    pdq_cluster_threshold: int = 31
-    # Independent graders needed before a grade is final, per category (others need 1):
-    # the most severe category of the UK and VICS-US schemes.
-    graders_required: dict[str, int] = field(default_factory=lambda: {"A": 2, "CAM": 2})
-    # Continuous grading after which a break reminder is shown.
-    break_after: timedelta = timedelta(minutes=50)
-    thumbnail_size: int = 320
+    # The grading workflow the app serves (reveals, dual grading, clustering, breaks).
+    grading: GradingSettings = field(default_factory=GradingSettings)

@@ -30,6 +30,8 @@ from sqlalchemy.orm import Session
 from seawall.accounts import assignments
 from seawall.accounts.roles import Permission, allows
 from seawall.errors import AccessDenied
+from seawall.grading.settings import GradingSettings
+from seawall.matching.verdict import VerdictLookup
 from seawall.store.accounts_models import User
 from seawall.store.models import Case, Exhibit, FileRecord
 from seawall.store.queries import find_case
@@ -59,6 +61,10 @@ class LoginRequired(AccessDenied):
 
 def get_settings(request: Request) -> WebSettings:
     return request.app.state.settings
+
+
+def get_grading_settings(request: Request) -> GradingSettings:
+    return request.app.state.settings.grading
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -141,18 +147,20 @@ def require(permission: Permission):
 
 @dataclass
 class CaseAccess:
-    """An authorised (user, case) pair, with the request's database session."""
+    """An authorised (user, case) pair, with the request's database session and the app's
+    matching verdicts (what grading and casework treat as known)."""
 
     user: User
     case: Case
     db: Session
+    verdicts: VerdictLookup
 
     @property
     def may_see_media(self) -> bool:
         return allows(self.user.role, Permission.SEE_MEDIA)
 
 
-def case_access(case_ref: str, user: User = Depends(current_user),
+def case_access(request: Request, case_ref: str, user: User = Depends(current_user),
                 db: Session = Depends(get_db)) -> CaseAccess:
     """The single per-case authorisation check; every route under /cases/{case_ref} uses it."""
     case = find_case(db, case_ref)
@@ -162,7 +170,7 @@ def case_access(case_ref: str, user: User = Depends(current_user),
         raise HTTPException(403, "You are not assigned to this case.")
     if not assignments.can_access_case(db, user, case):
         raise HTTPException(403, "You are not assigned to this case.")
-    return CaseAccess(user=user, case=case, db=db)
+    return CaseAccess(user=user, case=case, db=db, verdicts=request.app.state.verdicts)
 
 
 def case_file(file_id: int, access: CaseAccess = Depends(case_access)) -> FileRecord:

@@ -113,7 +113,7 @@ def file_list(request: Request, access: deps.CaseAccess = Depends(deps.case_acce
 def file_detail(request: Request, record: FileRecord = Depends(deps.case_file),
                 access: deps.CaseAccess = Depends(deps.case_access)):
     db = access.db
-    grading = file_grading(db, record)
+    grading = file_grading(db, record, access.verdicts)
     audit.record(db, access.user.username, "file.view", case=access.case.reference,
                  target=str(record.id))
     db.commit()

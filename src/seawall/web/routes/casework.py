@@ -89,7 +89,7 @@ def triage_case(request: Request, access: deps.CaseAccess = Depends(deps.case_ac
     advice = {}
     for suspect in db.scalars(select(Suspect).where(Suspect.case_id == case.id)
                               .order_by(Suspect.reference)):
-        advice[suspect.reference] = service.recommendation(db, case, suspect)
+        advice[suspect.reference] = service.recommendation(db, case, suspect, access.verdicts)
     exhibits = db.scalars(select(Exhibit.reference).where(Exhibit.case_id == case.id)
                           .order_by(Exhibit.reference)).all()
     audit.record(db, user.username, "casework.view", case=case.reference)
@@ -189,7 +189,7 @@ async def triage_device_add(request: Request,
 
 
 def _form_context(access: deps.CaseAccess, suspect: Suspect, instrument: str) -> dict:
-    prepared = service.prepare(access.db, access.case, suspect, instrument)
+    prepared = service.prepare(access.db, access.case, suspect, instrument, access.verdicts)
     inst, latest = prepared["instrument"], prepared["latest"]
     previous = (latest.answers if latest else {}) or {}
     chosen = {}
@@ -236,7 +236,7 @@ async def assess_submit(request: Request, suspect_ref: str,
     try:
         row = service.assess(db, access.case, suspect, name, answers,
                              actor=access.user.username, reason=_text(form, "reason", 2000),
-                             review=review)
+                             review=review, results=access.verdicts)
     except service.CaseworkError as exc:
         db.rollback()
         context = _form_context(access, suspect, name)
@@ -256,7 +256,7 @@ async def decision_submit(request: Request, suspect_ref: str,
     form = await request.form()
     return await _apply(request, access, lambda db: service.decide(
         db, access.case, suspect, _text(form, "pathway", 40), actor=access.user.username,
-        reason=_text(form, "reason")),
+        reason=_text(form, "reason"), results=access.verdicts),
         lambda row: f"Decision recorded: {row.decided}"
                     + (" (departs from the recommendation)" if row.departure else "") + ".")
 
@@ -303,7 +303,7 @@ def api_case(access: deps.CaseAccess = Depends(deps.case_access)):
 def api_indicators(access: deps.CaseAccess = Depends(deps.case_access)):
     from seawall.casework import indicators
 
-    data = indicators.compute(access.db, access.case)
+    data = indicators.compute(access.db, access.case, access.verdicts)
     audit.record(access.db, access.user.username, "casework.indicators.view",
                  case=access.case.reference)
     access.db.commit()
@@ -314,7 +314,8 @@ def api_indicators(access: deps.CaseAccess = Depends(deps.case_access)):
 def api_suspect(suspect_ref: str, access: deps.CaseAccess = Depends(deps.case_access)):
     suspect = _suspect(access, suspect_ref)
     data = {**service.suspect_json(access.db, suspect),
-            "recommendation": service.recommendation(access.db, access.case, suspect),
+            "recommendation": service.recommendation(access.db, access.case, suspect,
+                                                     access.verdicts),
             "history": service.history(access.db, suspect)}
     audit.record(access.db, access.user.username, "casework.history.view",
                  case=access.case.reference, target=suspect.reference, details={"api": True})
@@ -342,7 +343,7 @@ async def api_assess(request: Request, suspect_ref: str,
         row = service.assess(access.db, access.case, suspect, str(body.get("instrument", "")),
                              body.get("answers") or {}, actor=access.user.username,
                              reason=str(body.get("reason") or ""),
-                             review=body.get("review") or {})
+                             review=body.get("review") or {}, results=access.verdicts)
     except service.CaseworkError as exc:
         access.db.rollback()
         return JSONResponse({"detail": str(exc)}, status_code=422)
@@ -358,7 +359,8 @@ async def api_decide(request: Request, suspect_ref: str,
     body = await _json_body(request)
     try:
         row = service.decide(access.db, access.case, suspect, str(body.get("pathway", "")),
-                             actor=access.user.username, reason=str(body.get("reason") or ""))
+                             actor=access.user.username, reason=str(body.get("reason") or ""),
+                             results=access.verdicts)
     except service.CaseworkError as exc:
         access.db.rollback()
         return JSONResponse({"detail": str(exc)}, status_code=422)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 
 from seawall.grading import schemes, service
+from seawall.grading.settings import GradingSettings
 from seawall.store.models import FileRecord
 from seawall.web import deps
-from seawall.web.config import WebSettings
 from seawall.web.templating import case_path, redirect_with_flash, render
 
 router = APIRouter()
@@ -19,19 +19,15 @@ MEMBERS_SHOWN = 24  # stacks of a cluster shown as thumbnails; all members are l
 @router.get("/cases/{case_ref}/grade")
 def grade_queue(request: Request, i: int = 0,
                 access: deps.CaseAccess = Depends(deps.media_access),
-                settings: WebSettings = Depends(deps.get_settings)):
+                settings: GradingSettings = Depends(deps.get_grading_settings)):
     db, case, user = access.db, access.case, access.user
     ctx = {"case": case, "categories": schemes.categories(case.scheme), "item": None,
            "index": 0, "total": 0, "paused": service.paused_reason(db, user),
-           "unavailable": None, "break_due": service.break_due(db, user, settings),
+           "break_due": service.break_due(db, user, settings),
            "members_shown": MEMBERS_SHOWN,
            "revealed": set()}
     if ctx["paused"] is None:
-        try:
-            queue = service.build_queue(db, case, user, settings)
-        except service.MatchingUnavailable as exc:
-            ctx["unavailable"] = str(exc)
-            queue = []
+        queue = service.build_queue(db, case, user, settings, access.verdicts)
         if queue:
             index = min(max(0, i), len(queue) - 1)
             item = queue[index]
@@ -52,11 +48,12 @@ def _parse_ids(raw: str) -> list[int]:
 def grade_submit(request: Request, files: str = Form(...), category: str = Form(...),
                  index: int = Form(0),
                  access: deps.CaseAccess = Depends(deps.media_access),
-                 settings: WebSettings = Depends(deps.get_settings)):
+                 settings: GradingSettings = Depends(deps.get_grading_settings)):
     try:
         result = service.submit_grade(access.db, settings, access.case, access.user,
                                       _parse_ids(files), category,
-                                      reader=request.app.state.media_reader)
+                                      reader=request.app.state.media_reader,
+                                      verdicts=access.verdicts)
     except service.GradingError as exc:
         access.db.rollback()
         return redirect_with_flash(request, case_path(access.case, "grade") + f"?i={index}",
@@ -136,7 +133,7 @@ def override_grade(request: Request, category: str = Form(...), reason: str = Fo
                    access: deps.CaseAccess = Depends(_supervisor)):
     try:
         service.override(access.db, access.case, access.user, record, category, reason,
-                         reader=request.app.state.media_reader)
+                         reader=request.app.state.media_reader, verdicts=access.verdicts)
     except service.GradingError as exc:
         access.db.rollback()
         message = f"Not overridden: {exc}"

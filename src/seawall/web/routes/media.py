@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from seawall.grading import service, thumbnails
+from seawall.grading.settings import GradingSettings
 from seawall.store import audit
 from seawall.store.models import FileRecord
 from seawall.web import deps
-from seawall.web.config import WebSettings
 from seawall.web.templating import case_path, render
 
 router = APIRouter()
@@ -31,7 +31,7 @@ def _media_file(record: FileRecord) -> FileRecord:
 def thumbnail(request: Request, clear: bool = False,
               record: FileRecord = Depends(deps.case_file),
               access: deps.CaseAccess = Depends(deps.media_access),
-              settings: WebSettings = Depends(deps.get_settings)):
+              settings: GradingSettings = Depends(deps.get_grading_settings)):
     _media_file(record)
     db, user = access.db, access.user
     if clear and not service.has_reveal(db, user, record.id):
@@ -53,7 +53,7 @@ def thumbnail(request: Request, clear: bool = False,
 @router.post("/cases/{case_ref}/files/{file_id}/reveal")
 def reveal(request: Request, record: FileRecord = Depends(deps.case_file),
            access: deps.CaseAccess = Depends(deps.media_access),
-           settings: WebSettings = Depends(deps.get_settings)):
+           settings: GradingSettings = Depends(deps.get_grading_settings)):
     _media_file(record)
     try:
         service.reveal(access.db, settings, access.case, access.user, record)

@@ -20,7 +20,7 @@ router = APIRouter()
 @router.get("/welfare")
 def my_welfare(request: Request, user: User = Depends(deps.current_user),
                db: Session = Depends(deps.get_db),
-               settings=Depends(deps.get_settings)):
+               settings=Depends(deps.get_grading_settings)):
     rows = db.scalars(select(ExposureDay).where(ExposureDay.user_id == user.id)
                       .order_by(ExposureDay.day.desc(), ExposureDay.category).limit(60)).all()
     return render(request, "welfare.html", {
