@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 import seawall
 import seawall.store.hashset_models  # noqa: F401  (registers the hash-set tables)
 from seawall.errors import SeawallError
-from seawall.hashsets.scheme import COLUMN_LABELS, KNOWN_BENIGN, UNKNOWN
+from seawall.hashsets.scheme import COLUMN_LABELS, KNOWN_BENIGN
 from seawall.matching import counts as counts_mod
 from seawall.matching import policy
 from seawall.matching.service import EXACT_KINDS, MIN_PDQ_QUALITY, file_results
