@@ -12,6 +12,7 @@ from rich.table import Table
 
 from seawall.cli.common import (
     AsOfOption,
+    BacklogConfigOption,
     DbOption,
     FormatOption,
     check_format,
@@ -21,9 +22,6 @@ from seawall.cli.common import (
     print_json,
     print_table,
 )
-
-ConfigOption = typer.Option(None, "--config", envvar="SEAWALL_OPERATIONS_CONFIG",
-                            help="Backlog policy TOML overriding the packaged defaults.")
 
 
 def _cfg(config: str | None, **overrides):
@@ -37,7 +35,7 @@ def import_csv(
     skip_invalid: bool = typer.Option(False, "--skip-invalid",
                                       help="Import the valid rows even if others have errors."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check only; write nothing."),
-    fmt: str = FormatOption, config: str | None = ConfigOption, db: str | None = DbOption,
+    fmt: str = FormatOption, config: str | None = BacklogConfigOption, db: str | None = DbOption,
 ) -> None:
     """Import exhibits from a case-management CSV export (see docs/operations.md for the
     columns).  Exits 1 listing each bad row unless --skip-invalid."""
@@ -91,7 +89,7 @@ def generate(
 def queue(
     limit: int = typer.Option(30, "--limit", help="Rows to show (0: all)."),
     fmt: str = FormatOption, as_of: str | None = AsOfOption,
-    config: str | None = ConfigOption, db: str | None = DbOption,
+    config: str | None = BacklogConfigOption, db: str | None = DbOption,
 ) -> None:
     """Waiting exhibits in priority order, each score explained."""
     from seawall.operations import reports
@@ -130,7 +128,7 @@ def forecast(
                                                help="Productive hours per examiner per day."),
     items: bool = typer.Option(False, "--items", help="List every exhibit's dates."),
     fmt: str = FormatOption, as_of: str | None = AsOfOption,
-    config: str | None = ConfigOption, db: str | None = DbOption,
+    config: str | None = BacklogConfigOption, db: str | None = DbOption,
 ) -> None:
     """Predicted start/finish per exhibit, breaches, and the clearance date."""
     from seawall.operations import reports
@@ -195,7 +193,7 @@ def simulate(
     charts: Path | None = typer.Option(None, "--charts", file_okay=False,
                                        help="Write SVG charts into this folder."),
     fmt: str = FormatOption, as_of: str | None = AsOfOption,
-    config: str | None = ConfigOption, db: str | None = DbOption,
+    config: str | None = BacklogConfigOption, db: str | None = DbOption,
 ) -> None:
     """What-if: simulate the queue under changed capacity, arrivals or automation, against
     a baseline with the same random streams."""
@@ -276,7 +274,7 @@ def compare(
     chart: Path | None = typer.Option(None, "--chart", dir_okay=False,
                                       help="Write the comparison chart (SVG) here."),
     fmt: str = FormatOption, as_of: str | None = AsOfOption,
-    config: str | None = ConfigOption, db: str | None = DbOption,
+    config: str | None = BacklogConfigOption, db: str | None = DbOption,
 ) -> None:
     """Priority policies side by side (default, strict priority, safeguarding first, FIFO)
     on the same random streams: breaches, and how late new arrivals start, per band."""
@@ -384,12 +382,12 @@ def add(
                                         "(YYYY-MM-DD; default today)."),
     safeguarding: bool = typer.Option(False, "--safeguarding", help="A child is flagged as "
                                       "currently at risk."),
-    config: str | None = ConfigOption, db: str | None = DbOption,
+    config: str | None = BacklogConfigOption, db: str | None = DbOption,
 ) -> None:
     """Add an exhibit to the backlog (or update it, e.g. with the path of its evidence)."""
     import os
 
-    from seawall.operations.backlog import BacklogError, add_item
+    from seawall.operations.backlog import add_item
     from seawall.store.audit import cli_actor
     from seawall.store.db import session_scope
 
@@ -399,13 +397,9 @@ def add(
     except ValueError:
         fail(f"--received {received!r} is not a YYYY-MM-DD date")
     with session_scope(db) as session:
-        try:
-            item = add_item(session, cli_actor(), cfg, case, exhibit_id,
-                            exhibit_type=exhibit_type, received=received_on, band=band,
-                            safeguarding=safeguarding,
-                            path=os.path.abspath(path) if path else None)
-        except BacklogError as exc:
-            fail(str(exc))
+        item = add_item(session, cli_actor(), cfg, case, exhibit_id,
+                        exhibit_type=exhibit_type, received=received_on, band=band,
+                        safeguarding=safeguarding, path=os.path.abspath(path) if path else None)
         console.print(f"{case}/{exhibit_id}: {item.status}, band {item.risk_band or '-'}"
                       + (f", evidence {item.path}" if item.path else ""))
 
@@ -416,16 +410,12 @@ def retry(
     db: str | None = DbOption,
 ) -> None:
     """Let `seawall process` try a failed exhibit again (after fixing its path)."""
-    from seawall.errors import Conflict, NotFound
     from seawall.processing.farm import retry as retry_item
     from seawall.store.audit import cli_actor
     from seawall.store.db import session_scope
 
     with session_scope(db) as session:
-        try:
-            retry_item(session, cli_actor(), case, exhibit)
-        except (NotFound, Conflict) as exc:
-            fail(str(exc))
+        retry_item(session, cli_actor(), case, exhibit)
     console.print(f"{case}/{exhibit}: waiting to be processed again")
 
 

@@ -28,6 +28,9 @@ DbOption = typer.Option(None, "--db", envvar="SEAWALL_DB",
                         help="Database URL (default sqlite:///seawall.db).")
 CaseOption = typer.Option(..., "--case", help="Case reference.")
 FormatOption = typer.Option("table", "--format", help="table or json.")
+BacklogConfigOption = typer.Option(None, "--config", envvar="SEAWALL_OPERATIONS_CONFIG",
+                                   help="Backlog policy TOML overriding the packaged "
+                                        "defaults.")
 AsOfOption = typer.Option(None, "--as-of", help="Date to report as of (YYYY-MM-DD; "
                           "default today).")
 

@@ -11,10 +11,15 @@ from contextlib import ExitStack
 import typer
 from rich.markup import escape
 
-from seawall.cli.backlog_cmd import ConfigOption
-from seawall.cli.common import DbOption, FormatOption, check_format, console, fail
+from seawall.cli.common import (
+    BacklogConfigOption,
+    DbOption,
+    FormatOption,
+    check_format,
+    console,
+    fail,
+)
 from seawall.cluster import cluster_client
-from seawall.errors import ConfigError, Unavailable
 
 
 def _stop_on_sigterm(_signum, _frame) -> None:
@@ -40,7 +45,7 @@ def process(
                                 "heartbeat: how soon another processor takes over the "
                                 "exhibit of one that died."),
     poll: float = typer.Option(10.0, "--poll", help="Seconds between looks for new work."),
-    fmt: str = FormatOption, config: str | None = ConfigOption, db: str = DbOption,
+    fmt: str = FormatOption, config: str | None = BacklogConfigOption, db: str = DbOption,
 ) -> None:
     """Scan and match the backlog's exhibits that have a path, most urgent first (the
     order `seawall backlog queue` shows), keeping each one's status, counts and times."""
@@ -52,20 +57,14 @@ def process(
     check_format(fmt)
     if lease < 3 or poll <= 0:
         fail("--lease must be at least 3 seconds and --poll positive")
-    try:
-        cfg = backlog_config(config)
-    except ConfigError as exc:
-        fail(f"configuration: {exc}")
+    cfg = backlog_config(config)
     settings = ScanSettings(workers=workers or None, batch_files=max(1, batch_size),
                             commit_records=max(1, commit_every))
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     with ExitStack() as stack:
         client = None
         if cluster:
-            try:
-                client = stack.enter_context(cluster_client(cluster))
-            except Unavailable as exc:
-                fail(str(exc))
+            client = stack.enter_context(cluster_client(cluster))
         try:
             for done in run(db, cfg, processor_name(), cli_actor(), until_empty=until_empty,
                             poll_seconds=poll, client=client, settings=settings,
@@ -79,8 +78,6 @@ def process(
                 else:
                     console.print(f"{escape(done.case)}/{escape(done.exhibit)} ({done.band}): "
                                   f"{done.files} files, {done.errors} with errors")
-        except Unavailable as exc:
-            fail(str(exc))
         except KeyboardInterrupt:
             fail("stopped; the exhibit in hand was given back and resumes where it stopped",
                  130)
