@@ -355,7 +355,7 @@ def band(
     new_band: str = typer.Argument(..., help="very_high, high, medium or low."),
     reason: str | None = typer.Option(None, "--reason",
                                       help="Why (needed to lower a case's band)."),
-    config: str | None = ConfigOption, db: str | None = DbOption,
+    config: str | None = BacklogConfigOption, db: str | None = DbOption,
 ) -> None:
     """Set a case's band on all its backlog items; lowering it needs a reason (audited).
     A lower casework assessment alone never moves a case down the queue."""
