@@ -177,6 +177,23 @@ def forecast(
         print_table(t)
 
 
+def _diversion(values: list[str], cfg) -> tuple[tuple[str, float], ...]:
+    """--divert low=0.3 (repeatable) as ((band, share), ...)."""
+    from seawall.operations.bands import normalise_band
+
+    out = []
+    for value in values:
+        band, sep, share = value.partition("=")
+        try:
+            key = normalise_band(band, cfg.bands)
+            if not sep or key is None:
+                raise ValueError
+            out.append((key, float(share)))
+        except ValueError as exc:
+            fail(f"--divert {value!r}: {exc or 'use BAND=SHARE, e.g. low=0.3'}")
+    return tuple(out)
+
+
 def simulate(
     examiners: int | None = typer.Option(None, "--examiners", help="Examiners in scenario."),
     hours_per_day: float | None = typer.Option(None, "--hours-per-day"),
@@ -189,6 +206,9 @@ def simulate(
     replications: int | None = typer.Option(None, "--replications",
                                             help="Runs to pool (default 30); tables show "
                                                  "the 10th-90th percentile across them."),
+    divert: list[str] = typer.Option([], "--divert", help="BAND=SHARE: divert that share "
+                                     "of the band's cases out of the DF queue (repeatable), "
+                                     "e.g. low=0.3."),
     seed: int | None = typer.Option(None, "--seed"),
     charts: Path | None = typer.Option(None, "--charts", file_okay=False,
                                        help="Write SVG charts into this folder."),
@@ -205,7 +225,8 @@ def simulate(
     cfg = _cfg(config)
     scenario = Scenario(examiners=examiners, hours_per_day=hours_per_day,
                         arrival_multiplier=arrival_multiplier, automated_share=automated_share,
-                        horizon_days=days, replications=replications, seed=seed)
+                        horizon_days=days, replications=replications, seed=seed,
+                        diversion=_diversion(divert, cfg))
     try:
         scenario.validate()
     except ValueError as exc:

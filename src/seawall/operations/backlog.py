@@ -14,7 +14,7 @@ from seawall.operations import bands as band_lookup
 from seawall.operations import policy
 from seawall.operations.config import BacklogConfig
 from seawall.operations.forecast import Forecast, forecast
-from seawall.operations.model import Entry
+from seawall.operations.model import WAITING, Entry
 from seawall.operations.simulation import (
     Progress,
     Scenario,
@@ -48,6 +48,7 @@ def load_entries(session: Session, cfg: BacklogConfig) -> list[Entry]:
     stored: dict[str, str | None] = {ref: min(bands, key=rank.__getitem__) if bands else None
                                      for ref, bands in held.items()}
     effective = band_lookup.case_bands(session, stored, cfg.band_order)
+    diverted = band_lookup.diverted_cases(session, sorted(held), cfg.diversion_pathways)
     out = []
     for r in rows:
         band, source = effective.get(r.case_reference, (None, "none"))
@@ -56,7 +57,9 @@ def load_entries(session: Session, cfg: BacklogConfig) -> list[Entry]:
         out.append(Entry(
             case_reference=r.case_reference, exhibit_reference=r.exhibit_reference,
             exhibit_type=r.exhibit_type if r.exhibit_type in cfg.exhibit_types else "storage",
-            received=r.received_on, status=r.status, band=band, band_source=source,
+            received=r.received_on, band=band, band_source=source,
+            status="diverted" if r.case_reference in diverted and r.status in WAITING
+            else r.status,
             safeguarding=bool(r.safeguarding), estimated_hours=r.estimated_hours,
             started=r.started_on, reported=r.reported_on, actual_hours=r.actual_hours,
             examiner=r.examiner.staff_number if r.examiner else None,
@@ -204,6 +207,7 @@ def queue_report(entries: list[Entry], cfg: BacklogConfig, as_of: date,
     return {
         "as_of": as_of.isoformat(), "waiting": len(ordered),
         "in_examination": sum(1 for e in entries if e.status == "in_examination"),
+        "diverted": sum(1 for e in entries if e.status == "diverted"),
         "policy": policy_description(cfg), "items": rows}
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from seawall.store.casework_models import RiskAssessment
+from seawall.store.casework_models import PathwayDecision, RiskAssessment
 from seawall.store.models import Case
 
 _ALIASES = {
@@ -58,6 +58,28 @@ def _casework_bands(session: Session, references: list[str],
             if ref not in out or rank[band] < rank[out[ref]]:
                 out[ref] = band
     return out
+
+
+def diverted_cases(session: Session, references: list[str],
+                   pathways: Iterable[str]) -> set[str]:
+    """Cases whose suspects' latest pathway decisions (casework) all divert the case (one
+    of ``pathways``, e.g. low_risk_diversion): their waiting exhibits leave the DF queue.
+    A later decision for any suspect brings them back; every decision is audited."""
+    diverting = set(pathways)
+    if not references or not diverting:
+        return set()
+    latest: dict[str, list[str]] = {}
+    for i in range(0, len(references), 500):
+        chunk = references[i:i + 500]
+        newest = (select(func.max(PathwayDecision.id))
+                  .join(Case, Case.id == PathwayDecision.case_id)
+                  .where(Case.reference.in_(chunk)).group_by(PathwayDecision.suspect_id))
+        for ref, decided in session.execute(
+                select(Case.reference, PathwayDecision.decided)
+                .join(Case, Case.id == PathwayDecision.case_id)
+                .where(PathwayDecision.id.in_(newest))).all():
+            latest.setdefault(ref, []).append(decided)
+    return {ref for ref, decided in latest.items() if set(decided) <= diverting}
 
 
 def case_bands(session: Session, stored: dict[str, str | None],

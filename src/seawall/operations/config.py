@@ -167,6 +167,8 @@ class BacklogConfig:
     exhibit_types: dict[str, ExhibitType]
     simulation: dict = field(default_factory=dict)
     bank_holidays: tuple[date, ...] = ()
+    # Casework pathway decisions that take a case's waiting exhibits out of the DF queue.
+    diversion_pathways: tuple[str, ...] = ("low_risk_diversion",)
     # Safeguarding-flagged exhibits before everything else (a policy to compare, see
     # policy.POLICIES; not a configured default).
     safeguarding_first: bool = False
@@ -256,6 +258,8 @@ def backlog_config(path: str | os.PathLike | None = None, **overrides) -> Backlo
         hours_per_day=float(cap.get("hours_per_day", 6.0)),
         working_weekdays=tuple(int(d) for d in cap.get("working_weekdays", [0, 1, 2, 3, 4])),
         bank_holidays=_holidays(source, cap.get("bank_holidays", [])),
+        diversion_pathways=tuple(raw.get("diversion", {}).get(
+            "pathways", ["low_risk_diversion"])),
         min_history=int(cap.get("min_history", 5)),
         history_days=int(cap.get("history_days", 180)),
         exhibit_types=types, simulation=dict(raw.get("simulation", {})))

@@ -49,6 +49,9 @@ class Scenario:
     horizon_days: int | None = None
     replications: int | None = None
     seed: int | None = None
+    # (band, share): that share of the band's cases is diverted out of the DF queue (e.g.
+    # low-risk cases to a lighter-touch pathway), today's waiting exhibits and new arrivals.
+    diversion: tuple[tuple[str, float], ...] = ()
 
     def validate(self) -> None:
         if self.examiners is not None and not 0 <= self.examiners <= 1000:
@@ -63,6 +66,12 @@ class Scenario:
             raise ValueError("horizon must be 1 to 1825 days")
         if self.replications is not None and not 1 <= self.replications <= 200:
             raise ValueError("replications must be 1 to 200")
+        for band, share in self.diversion:
+            if not 0 <= share <= 1:
+                raise ValueError(f"diverted share of {band} must be between 0 and 1")
+
+    def diverted_share(self, band: str) -> float:
+        return dict(self.diversion).get(band, 0.0)
 
 
 PERCENTILES = (10, 90)
@@ -153,6 +162,9 @@ class SimResult:
             parts.append(f"arrivals ×{s.arrival_multiplier:g}")
         if s.automated_share:
             parts.append(f"{s.automated_share:.0%} automated")
+        for band, share in s.diversion:
+            if share:
+                parts.append(f"{share:.0%} of {band.replace('_', ' ')} diverted")
         return ", ".join(parts) + f"; {self.replications} run(s), seed {s.seed or 'default'}"
 
     def clearance(self) -> dict:
@@ -262,6 +274,7 @@ def _run_once(entries: list[Entry], cfg: BacklogConfig, as_of: date, effort: Eff
     rng_arrivals = random.Random(seed * 7919 + 1)
     rng_service = random.Random(seed * 7919 + 2)
     rng_auto = random.Random(seed * 7919 + 3)
+    rng_divert = random.Random(seed * 7919 + 4)
     sample = _service_sampler(effort, cfg, rng_service)
     examiners = cfg.examiners if scenario.examiners is None else scenario.examiners
     hpd = cfg.hours_per_day if scenario.hours_per_day is None else scenario.hours_per_day
@@ -284,6 +297,10 @@ def _run_once(entries: list[Entry], cfg: BacklogConfig, as_of: date, effort: Eff
         # Drawn for every job in the same order, whatever the share, to keep streams aligned.
         hit = rng_auto.random() < scenario.automated_share
         return hours * residual if hit else hours
+
+    def diverted(band: str) -> bool:
+        # Drawn for every job in the same order, whatever the shares (aligned streams).
+        return rng_divert.random() < scenario.diverted_share(band)
 
     def add(job: _Job) -> None:
         groups[(job.band, job.safeguarding)].append(job)
@@ -331,7 +348,8 @@ def _run_once(entries: list[Entry], cfg: BacklogConfig, as_of: date, effort: Eff
             band, etype = rng_arrivals.choices(keys, weights)[0]
             flagged = rng_arrivals.random() < arr.safeguarding_by_band.get(band, 0.0)
             hours = automate(sample(etype))
-            add(new_job(band, flagged, env.now, hours, False))
+            if not diverted(band):
+                add(new_job(band, flagged, env.now, hours, False))
 
     series: list[dict[str, int]] = []
 
@@ -361,7 +379,8 @@ def _run_once(entries: list[Entry], cfg: BacklogConfig, as_of: date, effort: Eff
     for e in sorted((e for e in entries if e.waiting),
                     key=lambda e: (e.received, e.case_reference, e.exhibit_reference)):
         hours = automate(sample(e.exhibit_type, effort.hours(e)))
-        add(new_job(e.band, e.safeguarding, float((e.received - as_of).days), hours, True))
+        if not diverted(e.band):
+            add(new_job(e.band, e.safeguarding, float((e.received - as_of).days), hours, True))
     for slot in range(examiners):
         env.process(examiner(busy[slot]))
     env.process(arrivals_process())
@@ -385,6 +404,9 @@ def simulate(entries: Iterable[Entry], cfg: BacklogConfig, as_of: date,
     """Simulate ``scenario`` from today's backlog; see the module docstring."""
     scenario = scenario or Scenario()
     scenario.validate()
+    unknown = {band for band, _share in scenario.diversion} - set(cfg.bands)
+    if unknown:
+        raise ValueError(f"cannot divert unknown band(s): {', '.join(sorted(unknown))}")
     entries = list(entries)
     effort = learn_effort(entries, cfg, as_of)
     horizon = scenario.horizon_days or int(cfg.simulation.get("horizon_days", 180))
