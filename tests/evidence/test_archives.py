@@ -18,10 +18,10 @@ import pytest
 from seawall.evidence.archives import (
     ArchiveLimits,
     ExpansionLimitExceeded,
-    detect_archive,
     iter_archive_members,
 )
 from seawall.evidence.base import EvidenceError, FileEntry
+from seawall.signatures import archive_kind
 from tests.evidence.helpers import image
 
 MIB = 1 << 20
@@ -52,7 +52,7 @@ def _tar(members: dict[str, bytes]) -> bytes:
 def _expand(data: bytes, parent: FileEntry, limits: ArchiveLimits, depth=1, out=None):
     """What the scanner does: list members, recurse into nested archives."""
     out = {} if out is None else out
-    kind = detect_archive(data[:512])
+    kind = archive_kind(data[:512])
     for entry, stream in iter_archive_members(io.BytesIO(data), parent, kind, limits, depth):
         content = None
         if stream is not None:
@@ -61,7 +61,7 @@ def _expand(data: bytes, parent: FileEntry, limits: ArchiveLimits, depth=1, out=
             except EvidenceError:
                 content = None
         out[entry.path] = (entry, content)
-        if content is not None and detect_archive(content[:512]):
+        if content is not None and archive_kind(content[:512]):
             try:
                 _expand(content, entry, limits, depth + 1, out)
             except ExpansionLimitExceeded as exc:
@@ -101,17 +101,17 @@ def test_deflate_helper_is_right():
     assert data == b"\0" * (258 * 81 + 1)
 
 
-def test_detect_archive_on_shared_files():
+def test_archive_kind_on_shared_files():
     for name, kind in [("with_directory.tar", "tar"), ("with_directory.zip", "zip"),
                        ("syslog.tgz", "gzip"), ("bogus.001", None), ("image.dd", None)]:
-        assert detect_archive(image(name).read_bytes()[:512]) == kind, name
-    assert detect_archive(b"7z\xbc\xaf\x27\x1c" + b"\0" * 100) == "7z"
+        assert archive_kind(image(name).read_bytes()[:512]) == kind, name
+    assert archive_kind(b"7z\xbc\xaf\x27\x1c" + b"\0" * 100) == "7z"
 
 
 def test_shared_tgz_expands_to_tar_members():
     data = image("syslog.tgz").read_bytes()
     found = _expand(data, _parent("/syslog.tgz"), ArchiveLimits())
-    leaves = [p for p, (e, c) in found.items() if c and not detect_archive(c[:512])]
+    leaves = [p for p, (e, c) in found.items() if c and not archive_kind(c[:512])]
     assert leaves and all(p.startswith("/syslog.tgz!/") and "!/" in p[13:] for p in leaves)
 
 
@@ -256,6 +256,31 @@ def test_seven_zip(tmp_path):
     assert got["/a.7z!/dir/one.txt"] == (b"first" * 100, None)
     assert got["/a.7z!/two.bin"] == (b"second", None)
     assert got["/a.7z!/empty.txt"] == (b"", None)
+
+
+@pytest.mark.timeout(120)
+def test_seven_zip_members_after_a_limit_are_listed_not_waited_for(tmp_path):
+    """Once a member trips a limit the extraction is cancelled, and the members after it
+    are listed as not read.  py7zr may already have begun the next one when the limit
+    trips: its reader used to wait for data that never came, hanging the scan (a race, so
+    the archive is read many times)."""
+    path = tmp_path / "limit.7z"
+    with py7zr.SevenZipFile(path, "w") as archive:
+        archive.writestr(random.Random(3).randbytes(70_000), "big.bin")
+        for i in range(3):
+            archive.writestr(b"small %d" % i, f"s{i}.txt")
+    data = path.read_bytes()
+    limits = ArchiveLimits(max_member_bytes=50_000)
+    for _ in range(40):
+        errors = {}
+        for entry, stream in iter_archive_members(io.BytesIO(data), _parent(), "7z", limits):
+            if stream is not None:
+                with pytest.raises(EvidenceError):  # every member after big.bin: not read
+                    stream.read()
+            errors[entry.extra["member"]] = entry.error
+        assert errors["big.bin"].startswith("expansion limit exceeded: member larger")
+        assert {errors[f"s{i}.txt"] for i in range(3)} == {
+            "not read: extraction stopped after an expansion limit"}
 
 
 def test_encrypted_seven_zip_members_and_names(tmp_path):

@@ -1,4 +1,5 @@
-"""Which archives are expanded, and the member iterator every format shares."""
+"""The member iterator every archive format shares: limits of depth and member count,
+and the format's reader."""
 
 from __future__ import annotations
 
@@ -12,16 +13,10 @@ from seawall.evidence.archives.limits import (
     ExpansionLimitExceeded,
 )
 from seawall.evidence.base import EvidenceError, FileEntry
-from seawall.signatures import archive_kind
 
 # Archive kind -> module of this package with its ``iter_members`` (imported when first
 # needed: py7zr, for one, is slow to import and most exhibits hold no 7z).
 _READERS = {"zip": "zip", "tar": "tar", "gzip": "gz", "7z": "sevenzip"}
-
-
-def detect_archive(head: bytes) -> str | None:
-    """"zip", "tar", "gzip" or "7z" from the first bytes (give at least 512), else None."""
-    return archive_kind(head)
 
 
 def iter_archive_members(

@@ -187,7 +187,9 @@ def iter_members(fileobj, parent: FileEntry, limits: ArchiveLimits,
                 yield entry, None
             return
         extraction.thread.start()
-        while (item := extraction.created.get()) is not None:
+        # Once cancelled, take no further member: py7zr may have begun the next one before
+        # it saw the cancel, and that member's data would never come.
+        while not extraction.cancel.is_set() and (item := extraction.created.get()) is not None:
             filename, writer = item
             index, info = members.get(filename, (len(infos) + len(seen), None))
             name = info.filename if info is not None else filename
