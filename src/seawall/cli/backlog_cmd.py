@@ -177,6 +177,36 @@ def forecast(
         print_table(t)
 
 
+# The scenario options `simulate` and `compare` share.
+ExaminersOption = typer.Option(None, "--examiners", help="Examiners in the scenario.")
+HoursOption = typer.Option(None, "--hours-per-day", help="Productive hours per examiner "
+                                                         "per working day.")
+ArrivalsOption = typer.Option(1.0, "--arrivals", help="Arrival rate multiplier (1.2 = +20%).")
+AutomatedOption = typer.Option(0.0, "--automated", help="Share of exhibits cleared by "
+                                                        "automated triage (0..1).")
+DaysOption = typer.Option(None, "--days", help="Horizon in days.")
+ReplicationsOption = typer.Option(None, "--replications", help="Runs to pool (default 30); "
+                                  "tables show the 10th-90th percentile across them.")
+DivertOption = typer.Option([], "--divert", help="BAND=SHARE: divert that share of the "
+                            "band's cases out of the DF queue (repeatable), e.g. low=0.3.")
+SeedOption = typer.Option(None, "--seed", help="Random seed (same seed, same figures).")
+
+
+def _scenario(cfg, examiners, hours_per_day, arrival_multiplier, automated_share, days,
+              replications, seed, divert):
+    from seawall.operations.simulation import Scenario
+
+    scenario = Scenario(examiners=examiners, hours_per_day=hours_per_day,
+                        arrival_multiplier=arrival_multiplier, automated_share=automated_share,
+                        horizon_days=days, replications=replications, seed=seed,
+                        diversion=_diversion(divert, cfg))
+    try:
+        scenario.validate()
+    except ValueError as exc:
+        fail(str(exc))
+    return scenario
+
+
 def _diversion(values: list[str], cfg) -> tuple[tuple[str, float], ...]:
     """--divert low=0.3 (repeatable) as ((band, share), ...)."""
     from seawall.operations.bands import normalise_band
@@ -195,21 +225,10 @@ def _diversion(values: list[str], cfg) -> tuple[tuple[str, float], ...]:
 
 
 def simulate(
-    examiners: int | None = typer.Option(None, "--examiners", help="Examiners in scenario."),
-    hours_per_day: float | None = typer.Option(None, "--hours-per-day"),
-    arrival_multiplier: float = typer.Option(1.0, "--arrivals",
-                                             help="Arrival rate multiplier (1.2 = +20%)."),
-    automated_share: float = typer.Option(0.0, "--automated",
-                                          help="Share of exhibits cleared by automated "
-                                               "triage (0..1)."),
-    days: int | None = typer.Option(None, "--days", help="Horizon in days."),
-    replications: int | None = typer.Option(None, "--replications",
-                                            help="Runs to pool (default 30); tables show "
-                                                 "the 10th-90th percentile across them."),
-    divert: list[str] = typer.Option([], "--divert", help="BAND=SHARE: divert that share "
-                                     "of the band's cases out of the DF queue (repeatable), "
-                                     "e.g. low=0.3."),
-    seed: int | None = typer.Option(None, "--seed"),
+    examiners: int | None = ExaminersOption, hours_per_day: float | None = HoursOption,
+    arrival_multiplier: float = ArrivalsOption, automated_share: float = AutomatedOption,
+    days: int | None = DaysOption, replications: int | None = ReplicationsOption,
+    divert: list[str] = DivertOption, seed: int | None = SeedOption,
     charts: Path | None = typer.Option(None, "--charts", file_okay=False,
                                        help="Write SVG charts into this folder."),
     fmt: str = FormatOption, as_of: str | None = AsOfOption,
@@ -218,19 +237,12 @@ def simulate(
     """What-if: simulate the queue under changed capacity, arrivals or automation, against
     a baseline with the same random streams."""
     from seawall.operations import reports
-    from seawall.operations.simulation import Scenario
     from seawall.store.db import session_scope
 
     check_format(fmt)
     cfg = _cfg(config)
-    scenario = Scenario(examiners=examiners, hours_per_day=hours_per_day,
-                        arrival_multiplier=arrival_multiplier, automated_share=automated_share,
-                        horizon_days=days, replications=replications, seed=seed,
-                        diversion=_diversion(divert, cfg))
-    try:
-        scenario.validate()
-    except ValueError as exc:
-        fail(str(exc))
+    scenario = _scenario(cfg, examiners, hours_per_day, arrival_multiplier, automated_share,
+                         days, replications, seed, divert)
     with session_scope(db) as session:
         report = reports.simulate(session, cfg, parse_as_of(as_of), scenario)
     if charts:
@@ -282,16 +294,10 @@ def simulate(
 
 
 def compare(
-    examiners: int | None = typer.Option(None, "--examiners", help="Examiners."),
-    hours_per_day: float | None = typer.Option(None, "--hours-per-day"),
-    arrival_multiplier: float = typer.Option(1.0, "--arrivals",
-                                             help="Arrival rate multiplier (1.2 = +20%)."),
-    automated_share: float = typer.Option(0.0, "--automated",
-                                          help="Share cleared by automated triage (0..1)."),
-    days: int | None = typer.Option(None, "--days", help="Horizon in days."),
-    replications: int | None = typer.Option(None, "--replications",
-                                            help="Runs per policy (default 30)."),
-    seed: int | None = typer.Option(None, "--seed"),
+    examiners: int | None = ExaminersOption, hours_per_day: float | None = HoursOption,
+    arrival_multiplier: float = ArrivalsOption, automated_share: float = AutomatedOption,
+    days: int | None = DaysOption, replications: int | None = ReplicationsOption,
+    divert: list[str] = DivertOption, seed: int | None = SeedOption,
     chart: Path | None = typer.Option(None, "--chart", dir_okay=False,
                                       help="Write the comparison chart (SVG) here."),
     fmt: str = FormatOption, as_of: str | None = AsOfOption,
@@ -300,18 +306,12 @@ def compare(
     """Priority policies side by side (default, strict priority, safeguarding first, FIFO)
     on the same random streams: breaches, and how late new arrivals start, per band."""
     from seawall.operations import reports
-    from seawall.operations.simulation import Scenario
     from seawall.store.db import session_scope
 
     check_format(fmt)
     cfg = _cfg(config)
-    scenario = Scenario(examiners=examiners, hours_per_day=hours_per_day,
-                        arrival_multiplier=arrival_multiplier, automated_share=automated_share,
-                        horizon_days=days, replications=replications, seed=seed)
-    try:
-        scenario.validate()
-    except ValueError as exc:
-        fail(str(exc))
+    scenario = _scenario(cfg, examiners, hours_per_day, arrival_multiplier, automated_share,
+                         days, replications, seed, divert)
     with session_scope(db) as session:
         report = reports.compare_policies(session, cfg, parse_as_of(as_of), scenario)
     if chart:
