@@ -39,3 +39,21 @@ def test_force_config_dir_overrides(tmp_path: Path, monkeypatch):
 def test_bad_scheme_files(text, message):
     with pytest.raises(SchemeError, match=message):
         parse_scheme(text)
+
+
+def test_case_scheme_fails_loudly(tmp_path: Path, monkeypatch):
+    """A case's scheme that is unknown or malformed is a ConfigError wherever it is used: no
+    stage grades or counts in another scheme's categories instead."""
+    from seawall.errors import ConfigError
+    from seawall.grading import schemes
+    from seawall.hashsets.scheme import UnknownScheme, case_scheme
+
+    assert case_scheme(None).name == "uk" and case_scheme("us").name == "vics-us"
+    with pytest.raises(UnknownScheme, match="unknown category scheme 'nope'"):
+        case_scheme("nope")
+    (tmp_path / "force-broken.toml").write_text("name = 'force-broken'\n[[categories]]\n")
+    monkeypatch.setenv("SEAWALL_SCHEME_DIR", str(tmp_path))
+    with pytest.raises(ConfigError):
+        case_scheme("force-broken")
+    with pytest.raises(ConfigError):  # once fell back to the UK categories
+        schemes.categories("force-broken")

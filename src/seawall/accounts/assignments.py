@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from seawall.accounts.roles import Permission, allows
 from seawall.accounts.users import find_user
 from seawall.errors import InvalidInput, NotFound
-from seawall.grading.schemes import known_scheme
+from seawall.hashsets.scheme import UnknownScheme, named_scheme
 from seawall.store import audit
 from seawall.store.accounts_models import CaseAssignment, User
 from seawall.store.models import Case
@@ -34,8 +34,10 @@ def add_case(session: Session, reference: str, scheme: str = "uk", *, actor: str
     reference = reference.strip()
     if not reference or "/" in reference:
         raise AssignmentError("a case reference must be non-empty and contain no '/'")
-    if not known_scheme(scheme):
-        raise AssignmentError(f"unknown grading scheme {scheme!r} (e.g. uk, us)")
+    try:
+        named_scheme(scheme)  # a malformed scheme file is a ConfigError, not bad input
+    except UnknownScheme:
+        raise AssignmentError(f"unknown grading scheme {scheme!r} (e.g. uk, us)") from None
     if find_case(session, reference):
         raise AssignmentError(f"case {reference!r} already exists")
     case = Case(reference=reference, scheme=scheme)

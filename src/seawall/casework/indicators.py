@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from seawall.casework import conditions
 from seawall.casework.instruments import Instrument
+from seawall.hashsets.scheme import case_scheme
 from seawall.matching.service import file_results
 from seawall.matching.verdict import NO_VERDICT, FileVerdict, VerdictLookup
 from seawall.store.casework_models import SeizedDevice, Suspect
@@ -75,9 +76,7 @@ def compute(session: Session, case: Case, results: VerdictLookup | None = None) 
     "indicators": {id: {"value", "summary", "evidence": [{"label", "href"}], ...}}}.
     ``results`` are the matching verdicts (default: ``matching.service.file_results``); the
     web app hands in its own so every page of a case agrees on what a file is."""
-    from seawall.matching import policy
-
-    scheme = policy.scheme_for(case.scheme) or policy.scheme_for("uk")
+    scheme = case_scheme(case.scheme)
     warnings: list[str] = []
     rows = session.execute(
         select(FileRecord, Exhibit.reference)

@@ -26,8 +26,7 @@ from sqlalchemy.orm import Session
 from seawall import __version__
 from seawall.errors import InvalidInput
 from seawall.exports.registry import EXPORTERS
-from seawall.hashsets.scheme import KNOWN_BENIGN, SchemeError
-from seawall.matching import policy
+from seawall.hashsets.scheme import KNOWN_BENIGN, SchemeError, case_scheme
 from seawall.reports.model import build_report
 
 CONTEXT = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/{}/$metadata#Cases"
@@ -41,7 +40,7 @@ class ExportError(InvalidInput, ValueError):
 
 
 def _code_table(scheme_name: str, dialect: str) -> tuple[dict[str, int], str]:
-    scheme = policy.scheme_for(scheme_name) or policy.scheme_for("uk")
+    scheme = case_scheme(scheme_name)
     try:
         table = scheme.dialect(dialect)
     except SchemeError as exc:

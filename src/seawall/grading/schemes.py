@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from seawall.hashsets.scheme import COLUMN_LABELS
-from seawall.matching.policy import scheme_for
+from seawall.hashsets.scheme import COLUMN_LABELS, case_scheme
 
 NOT_GRADABLE = {"uncategorised"}
 
@@ -24,41 +23,12 @@ class GradeCategory:
     severity: int  # the common severity order shared by all schemes: larger is worse
 
 
-# Used only if the scheme files cannot be loaded (same names and severities as shipped).
-_FALLBACK = {
-    "uk": [GradeCategory("A", "Category A", 90), GradeCategory("B", "Category B", 80),
-           GradeCategory("C", "Category C", 70),
-           GradeCategory("not_indecent", "Not indecent / non-pertinent", 0)],
-    "vics-us": [GradeCategory("CAM", "1: Child abuse material", 90),
-                GradeCategory("CEM", "2: Child exploitative / age difficult", 75),
-                GradeCategory("CGI", "3: CGI / animation (child exploitative)", 60),
-                GradeCategory("comparison", "4: Comparison images (non-pertinent)", 1),
-                GradeCategory("non_pertinent", "5: Non-pertinent", 0)],
-}
-_FALLBACK["us"] = _FALLBACK["vics-us"]
-
-
 @lru_cache(maxsize=32)
 def _load(scheme: str) -> tuple[GradeCategory, ...]:
-    try:
-        from seawall.hashsets.scheme import load_scheme
-
-        loaded = load_scheme(scheme)
-    except Exception:  # noqa: BLE001 - missing module or scheme file: use the fallback
-        return tuple(_FALLBACK.get(scheme, _FALLBACK["uk"]))
+    loaded = case_scheme(scheme)
     cats = sorted(loaded.categories, key=lambda c: -c.severity)
     return tuple(GradeCategory(c.name, c.label, c.severity) for c in cats
                  if c.name not in NOT_GRADABLE)
-
-
-def known_scheme(name: str) -> bool:
-    try:
-        from seawall.hashsets.scheme import load_scheme
-
-        load_scheme(name)
-        return True
-    except Exception:  # noqa: BLE001 - missing module or scheme
-        return name in _FALLBACK
 
 
 def grade_categories(scheme: str) -> list[GradeCategory]:
@@ -79,8 +49,7 @@ def label(scheme: str | None, code: str | None) -> str:
     if code in COLUMN_LABELS:
         return COLUMN_LABELS[code]
     for name in dict.fromkeys((scheme or "uk", "uk", "vics-us")):
-        loaded = scheme_for(name)
-        for c in loaded.categories if loaded else ():
+        for c in case_scheme(name).categories:
             if c.name == code:
                 return c.label
     return code

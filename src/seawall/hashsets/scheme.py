@@ -34,6 +34,10 @@ class SchemeError(ConfigError):
     """A scheme file is missing or malformed, or a category/code is not in the scheme."""
 
 
+class UnknownScheme(SchemeError):
+    """No scheme file (or alias) has this name."""
+
+
 @dataclass(frozen=True)
 class Category:
     name: str
@@ -172,7 +176,8 @@ def load_scheme(name: str) -> Scheme:
             scheme = load_scheme(other)
             if name in scheme.aliases:
                 return scheme
-    raise SchemeError(f"unknown category scheme {name!r} (available: {', '.join(available())})")
+    raise UnknownScheme(
+        f"unknown category scheme {name!r} (available: {', '.join(available())})")
 
 
 def available() -> list[str]:
@@ -183,3 +188,20 @@ def available() -> list[str]:
         if res.name.endswith(".toml"):
             names.add(res.name[:-5])
     return sorted(names)
+
+
+_LOADED: dict[str, Scheme] = {}
+
+
+def named_scheme(name: str) -> Scheme:
+    """:func:`load_scheme`, once per process."""
+    if name not in _LOADED:
+        _LOADED[name] = load_scheme(name)
+    return _LOADED[name]
+
+
+def case_scheme(name: str | None) -> Scheme:
+    """The scheme a case is graded in (``"uk"`` when the case names none).  An unknown or
+    malformed scheme raises :class:`SchemeError` (a ConfigError): nothing is silently graded
+    in another scheme's categories."""
+    return named_scheme(name or "uk")

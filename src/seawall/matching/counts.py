@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from seawall.hashsets.scheme import KNOWN_BENIGN, UNKNOWN
+from seawall.hashsets.scheme import KNOWN_BENIGN, UNKNOWN, case_scheme
 from seawall.matching import policy
 from seawall.matching.service import file_results
 from seawall.matching.verdict import NO_VERDICT
@@ -46,7 +46,7 @@ def case_counts(session: Session, case_reference: str,
                 local_grades: Mapping[int, str] | policy.LocalGradeProvider = final_grades
                 ) -> dict:
     case = case_by_reference(session, case_reference)
-    scheme = policy.scheme_for(case.scheme) or policy.scheme_for("uk")
+    scheme = case_scheme(case.scheme)
     columns = [*scheme.names, KNOWN_BENIGN, UNKNOWN]
     rank = {c: i for i, c in enumerate(columns)}  # lower = more severe
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from seawall.hashsets.scheme import KNOWN_BENIGN, Scheme, SchemeError, load_scheme
+from seawall.hashsets.scheme import KNOWN_BENIGN, Scheme, SchemeError
 
 # (session, case reference) -> {file id: final local category}
 LocalGradeProvider = Callable[[Session, str], Mapping[int, str]]
@@ -62,20 +62,3 @@ def effective(facts: list[MatchFact], case_scheme: Scheme,
     if trusted and not any_bad:
         return None, True
     return None, False
-
-
-_SCHEMES: dict[str, Scheme | None] = {}
-
-
-def scheme_for(name: str) -> Scheme | None:
-    """Load a scheme once per process (None if it cannot be found)."""
-    if name not in _SCHEMES:
-        try:
-            _SCHEMES[name] = load_scheme(name)
-        except SchemeError:
-            _SCHEMES[name] = None
-    return _SCHEMES[name]
-
-
-def clear_cache() -> None:
-    _SCHEMES.clear()

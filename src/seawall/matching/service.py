@@ -25,7 +25,13 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 import seawall.store.hashset_models  # noqa: F401  (registers the tables)
-from seawall.hashsets.scheme import KNOWN_BENIGN, Scheme, parse_scheme
+from seawall.hashsets.scheme import (
+    KNOWN_BENIGN,
+    Scheme,
+    case_scheme,
+    named_scheme,
+    parse_scheme,
+)
 from seawall.matching import policy
 from seawall.matching.pdq_index import BRUTE_FORCE_BELOW, DEFAULT_RADIUS, PdqIndex
 from seawall.matching.verdict import FileVerdict, SetMatch
@@ -320,7 +326,7 @@ def _version_schemes(session, version_ids: Iterable[int]) -> dict[int, tuple[Sch
                 scheme = parse_scheme(toml_text, f"version {vid}")
             except ValueError:
                 scheme = None
-        out[vid] = (scheme or policy.scheme_for(name) or policy.scheme_for("uk"), trusted)
+        out[vid] = (scheme or named_scheme(name), trusted)
     return out
 
 
@@ -357,7 +363,7 @@ def file_results(session: Session, file_ids: Iterable[int],
     grades = _grades(session, local_grades, {ref for ref, _ in case_of.values()})
     for fid in ids:
         ref, scheme_name = case_of.get(fid, (None, "uk"))
-        case_scheme = policy.scheme_for(scheme_name) or policy.scheme_for("uk")
+        graded_in = case_scheme(scheme_name)
         facts, matches = [], []
         for m, set_name, ver in sorted(rows.get(fid, []), key=lambda r: (
                 KIND_ORDER.get(r[0].kind, 9), r[1], r[0].distance or 0)):
@@ -370,10 +376,10 @@ def file_results(session: Session, file_ids: Iterable[int],
                 set=set_name, version=ver, kind=m.kind, distance=m.distance,
                 category=m.category,
                 indicative=not trusted or (m.category != KNOWN_BENIGN
-                                           and vscheme.name != case_scheme.name),
+                                           and vscheme.name != graded_in.name),
                 query_pct=detail.get("query_pct"), compared_pct=detail.get("compared_pct")))
         grade = grades.get(ref, {}).get(fid) if ref else None
-        category, benign = policy.effective(facts, case_scheme, grade)
+        category, benign = policy.effective(facts, graded_in, grade)
         out[fid] = FileVerdict(category=category, known_benign=benign, matches=tuple(matches),
                                local_grade=grade)
     return out

@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session
 import seawall
 import seawall.store.hashset_models  # noqa: F401  (registers the hash-set tables)
 from seawall.errors import SeawallError
-from seawall.hashsets.scheme import COLUMN_LABELS, KNOWN_BENIGN
+from seawall.hashsets.scheme import COLUMN_LABELS, KNOWN_BENIGN, case_scheme
 from seawall.matching import counts as counts_mod
-from seawall.matching import policy
 from seawall.matching.service import EXACT_KINDS, MIN_PDQ_QUALITY, file_results
 from seawall.matching.verdict import NO_VERDICT, FileVerdict, SetMatch
 from seawall.store.grading_models import FinalGrade
@@ -226,7 +225,7 @@ def build_report(session: Session, case_reference: str, as_of: str | datetime | 
     """Everything a report prints, as a JSON-ready dict (see the module docstring)."""
     generated = parse_as_of(as_of)
     case = case_by_reference(session, case_reference)
-    scheme = policy.scheme_for(case.scheme) or policy.scheme_for("uk")
+    scheme = case_scheme(case.scheme)
     counts = counts_mod.case_counts(session, case_reference)
     columns = list(counts["total"])
 

@@ -51,12 +51,9 @@ def _prepare_process() -> None:
     if os.environ.get("TZ") != "UTC":
         os.environ["TZ"] = "UTC"
         time.tzset()
-    try:
-        from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # a declared dependency
 
-        threadpool_limits(1)
-    except ImportError:
-        pass
+    threadpool_limits(1)
 
 
 def release_sources(paths: tuple[str, ...], kind: str) -> int:

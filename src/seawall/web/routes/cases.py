@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from seawall.accounts import assignments
 from seawall.grading import schemes
 from seawall.grading.service import FINAL_METHOD_LABELS, file_grading, has_reveal, is_supervisor
+from seawall.matching.counts import case_counts
 from seawall.store import audit
 from seawall.store.accounts_models import User
 from seawall.store.grading_models import FinalGrade
@@ -39,11 +40,7 @@ def case_list(request: Request, user: User = Depends(deps.current_user),
 
 
 def _matching_counts(db: Session, case: Case) -> dict | None:
-    """Counts from the matching stage, or None while it is not installed."""
-    try:
-        from seawall.matching.counts import case_counts
-    except ImportError:
-        return None
+    """Counts from the matching stage, or None if they cannot be computed."""
     try:
         return case_counts(db, case.reference)
     except Exception:  # noqa: BLE001 - the page must still show the case
