@@ -7,6 +7,7 @@ its nested tar) inside the disk image are shown."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import sqlite3
@@ -17,10 +18,15 @@ from contextlib import closing
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from sqlalchemy import select
 
+from seawall.store.audit_models import AuditEntry
+from seawall.store.db import session_scope
 from seawall.web import create_app
+from tests.browser import chromium_page, login, needs_chromium, server  # noqa: F401
 
-from .conftest import User, csrf_of, login
+from .conftest import User, csrf_of
+from .conftest import login as form_login
 
 CASE = "DEMO-001"
 AS_OF = "2026-12-01T12:00:00Z"
@@ -61,14 +67,22 @@ class DemoUser(User):
 
     def __init__(self, app, username: str, password: str):
         self.client = TestClient(app, follow_redirects=False)
-        assert login(self.client, username, password).status_code == 303
+        assert form_login(self.client, username, password).status_code == 303
         self.csrf = csrf_of(self.client.get("/cases").text)
 
 
 @pytest.fixture
-def users(demo, demo_build):
-    password = (demo_build / "demo-password.txt").read_text().strip()
-    app = create_app(demo[0])
+def password(demo_build):
+    return (demo_build / "demo-password.txt").read_text().strip()
+
+
+@pytest.fixture
+def app(demo):
+    return create_app(demo[0])
+
+
+@pytest.fixture
+def users(app, password):
     made = {name: DemoUser(app, name, password) for name in ("demo-grader", "demo")}
     yield made
     for user in made.values():
@@ -133,3 +147,50 @@ def test_pictures_inside_archives_in_the_disk_image_are_shown(demo, users):
         response = grader.get(f"/cases/{CASE}/files/{ids[path]}/thumb")
         assert response.status_code == 200, (path, response.text)
         assert Image.open(io.BytesIO(response.content)).mode == "L"
+
+
+def test_report_downloaded_from_the_case_page_is_the_cli_report(demo, users, tmp_path):
+    url, _ids = demo
+    grader = users["demo-grader"]
+    assert 'id="report-form"' in grader.get(f"/cases/{CASE}").text
+    for fmt in ("html", "pdf", "json", "csv"):
+        seawall("report", "--case", CASE, "--format", fmt, "--out",
+                str(tmp_path / f"cli.{fmt}"), "--as-of", AS_OF, "--db", url)
+    expected = {fmt: (tmp_path / f"cli.{fmt}").read_bytes() for fmt in ("html", "pdf", "json",
+                                                                      "csv")}
+    expected["files.csv"] = (tmp_path / "cli.files.csv").read_bytes()
+    for fmt, data in expected.items():
+        response = grader.get(f"/cases/{CASE}/report", params={"format": fmt, "as_of": AS_OF})
+        assert response.status_code == 200, (fmt, response.text)
+        assert response.content == data, fmt
+        assert response.headers["content-disposition"].startswith("attachment; filename=")
+        assert response.headers["x-report-as-of"] == AS_OF
+    with session_scope(url) as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "case.report",
+                                                   AuditEntry.actor == "demo-grader")
+                          .order_by(AuditEntry.seq.desc())).first()
+    assert entry.details["format"] == "files.csv" and entry.details["as_of"] == AS_OF
+    assert entry.details["sha256"] == hashlib.sha256(expected["files.csv"]).hexdigest()
+    assert grader.get(f"/cases/{CASE}/report", params={"format": "exe"}).status_code == 400
+    assert grader.get(f"/cases/{CASE}/report",
+                      params={"format": "json", "as_of": "soon"}).status_code == 400
+
+
+@needs_chromium
+def test_report_download_in_chromium(server, demo, password, tmp_path):  # noqa: F811
+    url, _ids = demo
+    seawall("report", "--case", CASE, "--format", "json", "--out", str(tmp_path / "cli.json"),
+            "--as-of", AS_OF, "--db", url)
+    with chromium_page() as (page, errors):
+        login(page, server, "demo-grader", password)
+        page.goto(f"{server}/cases/{CASE}")
+        form = page.locator("#report-form")
+        form.locator("select[name=format]").select_option("json")
+        form.locator("input[name=as_of]").fill(AS_OF)
+        with page.expect_download() as info:
+            form.locator("button[type=submit]").click()
+        download = info.value
+        assert download.suggested_filename == "DEMO-001-report-2026-12-01T120000Z.json"
+        download.save_as(tmp_path / "web.json")
+        assert (tmp_path / "web.json").read_bytes() == (tmp_path / "cli.json").read_bytes()
+        assert errors == []

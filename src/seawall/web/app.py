@@ -42,6 +42,7 @@ ROUTER_MODULES = [
     "seawall.web.routes.cases",
     "seawall.web.routes.media",
     "seawall.web.routes.grading",
+    "seawall.web.routes.reports",
     "seawall.web.routes.admin",
     "seawall.web.routes.welfare",
     "seawall.web.routes.casework",
