@@ -41,6 +41,7 @@ test: install lint
 # ruff, then mypy over src/seawall (config and its shrinking baseline in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 
 # Benchmarks are run by hand; results go to bench/RESULTS.md with the machine and date.

@@ -81,5 +81,5 @@ def test_make_test_runs_the_linters_first() -> None:
     assert re.search(r"^test:[^\n]*\blint\b", makefile, re.M), "make test must depend on lint"
     recipe = re.search(r"^lint:[^\n]*\n((?:\t[^\n]*\n)+)", makefile, re.M)
     assert recipe, "no lint target"
-    for tool in ("ruff check", "mypy"):
+    for tool in ("ruff check", "lint-imports", "mypy"):
         assert tool in recipe.group(1), f"make lint does not run {tool}"
