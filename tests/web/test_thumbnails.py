@@ -86,3 +86,33 @@ def test_video_strip_of_a_damaged_video():
     strip = Image.open(io.BytesIO(thumbnails.render_thumbnail(bytes(data), "video",
                                                               clear=True, size=128)))
     assert strip.width > 2 * strip.height
+
+
+def test_shared_sources_open_each_exhibit_once(db_url, ids, monkeypatch):
+    """A grading decision checks many files: inside shared_sources() the exhibit is opened
+    once and closed at the end of the block."""
+    import seawall.evidence.registry as registry
+
+    opened, closed = [], []
+
+    class CountingSource(FakeSource):
+        def __init__(self, paths, kind):
+            super().__init__(paths, kind)
+            opened.append(self)
+
+        def close(self):
+            closed.append(self)
+
+    monkeypatch.setattr(registry, "open_exhibit", lambda paths, kind=None: CountingSource(
+        paths, kind))
+    with session_scope(db_url) as s:
+        records = [s.get(FileRecord, ids[n]) for n in ("dup1", "near", "far")]
+        for record in records:
+            record.locator = {"inode": record.id}
+        with thumbnails.shared_sources():
+            assert [thumbnails.display_problem(s, r, thumbnails.evidence_reader)
+                    for r in records] == [None, None, None]
+            assert len(opened) == 1 and closed == []
+        assert closed == opened
+        thumbnails.display_problem(s, records[0], thumbnails.evidence_reader)
+    assert len(opened) == 2 and len(closed) == 2  # outside the block: opened per file

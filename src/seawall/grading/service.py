@@ -280,15 +280,16 @@ def _not_displayable(session: Session, records: list[FileRecord],
     for record in records:
         by_content[record.sha256 or record.md5 or f"id:{record.id}"].append(record)
     refused: list[tuple[int, str]] = []
-    for copies in by_content.values():
-        problems = []
-        for record in copies:
-            problem = thumbnails.display_problem(session, record, reader)
-            if problem is None:
-                break
-            problems.append((record.id, problem))
-        else:
-            refused.extend(problems)
+    with thumbnails.shared_sources():
+        for copies in by_content.values():
+            problems = []
+            for record in copies:
+                problem = thumbnails.display_problem(session, record, reader)
+                if problem is None:
+                    break
+                problems.append((record.id, problem))
+            else:
+                refused.extend(problems)
     if not refused:
         return None
     fid, problem = refused[0]

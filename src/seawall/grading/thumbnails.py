@@ -16,7 +16,9 @@ nobody may grade what nobody could see.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from PIL import Image, ImageFilter, ImageOps
 from sqlalchemy import JSON, Integer, column, select, table
@@ -33,6 +35,8 @@ VIDEO_FRAMES = 4
 DISPLAY_CHECK_SIZE = 64
 
 _reader: MediaReader | None = None
+# Exhibits opened for the current shared_sources() block, by (paths, source kind).
+_shared_sources: ContextVar[dict | None] = ContextVar("seawall_shared_sources", default=None)
 # The files table's locator column (JSON, as the scanner stores it), typed for decoding.
 _FILES_LOCATOR = table("files", column("id", Integer), column("locator", JSON))
 
@@ -76,6 +80,21 @@ def _containers(session: Session, record: FileRecord) -> list[FileRecord]:
     return chain
 
 
+@contextmanager
+def shared_sources() -> Iterator[None]:
+    """Within the block, :func:`evidence_reader` opens each exhibit once instead of once per
+    file (a grading decision checks many files of one exhibit, and opening a disk image
+    costs more than reading a picture); they are closed when the block ends."""
+    opened: dict = {}
+    token = _shared_sources.set(opened)
+    try:
+        yield
+    finally:
+        _shared_sources.reset(token)
+        for source in opened.values():
+            source.close()
+
+
 def evidence_reader(session: Session, record: FileRecord) -> bytes:
     """Read the original bytes of ``record`` from its exhibit, read-only."""
     from seawall.evidence.base import EvidenceError
@@ -89,12 +108,19 @@ def evidence_reader(session: Session, record: FileRecord) -> bytes:
     if chain[0].locator is None:
         raise ThumbnailError(f"file {record.id} has no locator")
     exhibit = record.exhibit
+    key = (tuple(exhibit.identity["paths"]), exhibit.source_kind)
+    shared = _shared_sources.get()
     try:
-        source = open_exhibit(list(exhibit.identity["paths"]), kind=exhibit.source_kind)
+        source = shared.get(key) if shared is not None else None
+        if source is None:
+            source = open_exhibit(list(key[0]), kind=key[1])
+            if shared is not None:
+                shared[key] = source
         try:
             return read_recorded(source, chain, max_bytes=MAX_MEDIA_BYTES)
         finally:
-            source.close()
+            if shared is None:
+                source.close()
     except (EvidenceError, OSError) as exc:
         raise ThumbnailError(f"file {record.id} cannot be read from the evidence: {exc}") \
             from exc
