@@ -58,15 +58,14 @@ def _claimable(now: datetime):
 
 
 def claim_next(db_url: str | None, cfg: BacklogConfig, owner: str,
-               lease_seconds: float = LEASE_SECONDS, today: date | None = None
-               ) -> Claim | None:
+               lease_seconds: float = LEASE_SECONDS) -> Claim | None:
     """Claim the most urgent claimable item for ``owner``; None when there is none now."""
     session = session_factory(db_url)()
     try:
         entries = {(e.case_reference, e.exhibit_reference): e
                    for e in backlog.load_entries(session, cfg)}
-        order = [(e.case_reference, e.exhibit_reference)
-                 for e in policy.order(entries.values(), today or utcnow().date(), cfg)]
+        order = [(e.case_reference, e.exhibit_reference)  # as `seawall backlog queue` today
+                 for e in policy.order(entries.values(), date.today(), cfg)]
         session.rollback()  # the ordering read is done; the claim is its own transaction
         if session.get_bind().dialect.name == "sqlite":
             session.connection().exec_driver_sql("BEGIN IMMEDIATE")

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -147,13 +147,12 @@ def _record(db_url: str | None, claim: Claim, actor: str,
 def run(db_url: str | None, cfg: BacklogConfig, owner: str, actor: str, *,
         until_empty: bool, poll_seconds: float = 10.0, client=None,
         settings: ScanSettings = ScanSettings(), lease_seconds: float = LEASE_SECONDS,
-        today: Callable[[], date] | None = None,
-        sleep: Callable[[float], None] = time.sleep) -> Iterator[Processed]:
+        ) -> Iterator[Processed]:
     """Process items in priority order, yielding each outcome.  With ``until_empty``, stop
     once no item with a path is left to process, nor being processed by another processor
     (whose lease may yet expire); otherwise poll for new items for ever."""
     while True:
-        claim = claim_next(db_url, cfg, owner, lease_seconds, today() if today else None)
+        claim = claim_next(db_url, cfg, owner, lease_seconds)
         if claim is not None:
             done = process_claim(db_url, claim, actor, client=client, settings=settings,
                                  lease_seconds=lease_seconds)
@@ -162,7 +161,7 @@ def run(db_url: str | None, cfg: BacklogConfig, owner: str, actor: str, *,
             continue
         if until_empty and not unfinished(db_url):
             return
-        sleep(poll_seconds)
+        time.sleep(poll_seconds)
 
 
 def retry(session: Session, actor: str, case: str, exhibit: str) -> BacklogItem:
