@@ -28,11 +28,8 @@ BASELINE = frozenset({
     "seawall.operations.charts",
     "seawall.operations.csv_import",
     "seawall.operations.forecast",
-    "seawall.operations.synthetic",
     "seawall.reports.model",
-    "seawall.scan.pipeline",
     "seawall.web.app",
-    "seawall.web.auth",
 })
 
 

@@ -71,7 +71,7 @@ def backlog_entries(seed: int = 1, as_of: date | None = None, days: int = 360,
             wait = min(age - 2, int(rng.expovariate(1 / tau[e.band])))
             e.status, e.started = "reported", e.received + timedelta(days=max(0, wait))
             e.reported = min(as_of - timedelta(days=1),
-                             e.started + timedelta(days=max(1, int(e.actual_hours // 5))))
+                             e.started + timedelta(days=max(1, int((e.actual_hours or 0) // 5))))
             e.reported = max(e.reported, e.started)
         else:
             e.actual_hours = None

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Protocol
 
-from sqlalchemy import JSON, Boolean, DateTime, select
+from sqlalchemy import JSON, Boolean, DateTime, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -167,7 +167,7 @@ class _Writer:
         except IntegrityError:
             self.session.rollback()
             retry = self.uncommitted + results
-            present = set()
+            present: set[str] = set()
             keys = [r.file_key for r in retry]
             for i in range(0, len(keys), 500):
                 present.update(self.session.scalars(select(FileRecord.file_key).where(
@@ -241,7 +241,7 @@ def _insert(session: Session, exhibit_id: int, results: list[EntryResult]) -> in
         if connection.dialect.name == "sqlite":
             _sqlite_insert(connection, rows)
         else:
-            connection.execute(FileRecord.__table__.insert(),
+            connection.execute(insert(FileRecord),
                                [{k: rec.get(k) for k in FILE_COLUMNS} | {"exhibit_id": exhibit_id}
                                 for rec in rows])
         with_frames = {row["file_key"]: fs for row, fs in zip(rows, frames, strict=True) if fs}
@@ -250,7 +250,7 @@ def _insert(session: Session, exhibit_id: int, results: list[EntryResult]) -> in
                 select(FileRecord.file_key, FileRecord.id).where(
                     FileRecord.exhibit_id == exhibit_id,
                     FileRecord.file_key.in_(list(with_frames))))}
-            session.connection().execute(VideoFrame.__table__.insert(), [dict(f, file_id=ids[key])
+            session.connection().execute(insert(VideoFrame), [dict(f, file_id=ids[key])
                                                  for key, fs in with_frames.items() for f in fs])
     return len(rows)
 

@@ -26,7 +26,7 @@ def token_hash(token: str) -> str:
 
 
 def tokens_equal(a: str | None, b: str | None) -> bool:
-    return bool(a) and bool(b) and hmac.compare_digest(a.encode(), b.encode())
+    return bool(a and b and hmac.compare_digest(a.encode(), b.encode()))
 
 
 GENERIC_FAILURE = "Unknown user name or wrong password."
