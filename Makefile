@@ -38,7 +38,8 @@ demo: install
 test: install lint
 	scripts/run_tests.sh
 
-# ruff, then mypy over src/seawall (config and its shrinking baseline in pyproject.toml).
+# ruff, the layering contract (import-linter), then mypy over src/seawall (configs and the
+# shrinking mypy baseline in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
