@@ -31,7 +31,7 @@ from seawall.matching.verdict import NO_VERDICT, FileVerdict, VerdictLookup
 from seawall.store.casework_models import SeizedDevice, Suspect
 from seawall.store.models import Case, Exhibit, FileRecord, utcnow
 
-MEDIA = {"image": "still", "video": "moving"}
+MEDIA: dict[str | None, str] = {"image": "still", "video": "moving"}
 MAX_LINKED_FILES = 20  # evidence links listed per indicator; counts always cover everything
 
 

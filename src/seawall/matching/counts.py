@@ -35,7 +35,7 @@ from seawall.matching.verdict import NO_VERDICT
 from seawall.store.models import Exhibit, FileRecord
 from seawall.store.queries import case_by_reference, final_grades
 
-MOTION = {"image": "still", "video": "moving"}
+MOTION: dict[str | None, str] = {"image": "still", "video": "moving"}
 
 
 def _empty(columns: list[str]) -> dict[str, dict[str, int]]:
