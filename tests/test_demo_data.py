@@ -17,6 +17,9 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import numpy as np
+import pdqhash
+import pyewf
 import pytest
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
@@ -129,7 +132,6 @@ def test_manifest_agrees_with_exhibit(exhibit_files):
 
 
 def test_e01_media_hash_matches_info():
-    pyewf = pytest.importorskip("pyewf")
     info = json.loads((DEMO / "exhibit-info.json").read_text())
     h = pyewf.handle()
     h.open([str(E01)])
@@ -184,8 +186,6 @@ def test_known_benign_entries_are_in_exhibit(exhibit_files):
 
 @needs_tsk
 def test_pdq_entries_have_near_duplicates_in_exhibit(exhibit_files):
-    np = pytest.importorskip("numpy")
-    pdqhash = pytest.importorskip("pdqhash")
     from PIL import Image
 
     def hexes(data: bytes) -> tuple[list[str], list[str]]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pdqhash
+import pillow_heif
 import pytest
 from PIL import Image
 
@@ -169,7 +170,6 @@ def test_tiny_image_gives_quality_zero() -> None:
 
 
 def test_heic_roundtrip(bridge_jpeg: bytes) -> None:
-    pillow_heif = pytest.importorskip("pillow_heif")
     im = Image.open(io.BytesIO(bridge_jpeg)).convert("RGB")
     buf = io.BytesIO()
     try:

@@ -4,12 +4,9 @@ memory-maps the version's index once."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from seawall.matching import distributed as dist_match
 from seawall.matching.pdq_index import PdqIndex, brute_force
-
-pytest.importorskip("distributed")
 
 
 def test_cluster_search_equals_local(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import av
 import pytest
 from PIL import Image
 from sqlalchemy import select, text
@@ -63,7 +64,6 @@ def test_undecodable_media_raises():
 
 
 def test_video_strip_of_frames():
-    av = pytest.importorskip("av")
     out = io.BytesIO()
     with av.open(out, "w", format="mp4") as container:
         stream = container.add_stream("mpeg4", rate=10)
