@@ -68,6 +68,9 @@ def import_cmd(
             f"{version.entry_count:,} entries from {version.rows_read:,} records "
             f"({version.duplicate_count:,} duplicates folded) in {version.import_seconds:.1f}s; "
             f"scheme {version.scheme}; sha256 {version.source_sha256}")
+        if header := version.format_detail.get("header"):
+            console.print(f"skipped the header on line {header['line']}; columns read by "
+                          f"name: {escape(', '.join(header['columns']))}")
         audit_cli(db, "admin.hashset.import", target=name, details={
             "version": version.version, "format": fmt, "file": str(file.absolute()),
             "source_sha256": version.source_sha256, "entries": version.entry_count,

@@ -8,6 +8,7 @@ Bad rows are reported through :meth:`ImportContext.error` with a human position
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
@@ -131,6 +132,92 @@ def parse_hex(text: object, kind: str | None = None) -> tuple[str, bytes] | str:
     if len(s) != want:
         return f"{kind.upper()} {_short(s)!r} has {len(s)} hex digits, expected {want}"
     return kind, bytes.fromhex(s)
+
+
+_DIGEST = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")
+_WORDS = re.compile(r"[^0-9A-Za-z]+")
+
+
+@dataclass(frozen=True)
+class Header:
+    """A CSV header line (``hash,category``, ``MD5;SHA1;FileName`` …): columns read by name."""
+
+    line: int
+    columns: list[str]  # lower-cased, as written
+    delimiter: str
+    digests: list[tuple[int, str | None]]  # (column, kind; None: by length)
+    category: int | None  # the category column, if any
+
+
+def csv_fields(text: str, delimiter: str) -> list[str]:
+    """One CSV line (quotes as the csv module reads them), fields stripped."""
+    return [f.strip() for f in next(csv.reader([text], delimiter=delimiter), [])]
+
+
+def sniff_delimiter(text: str) -> str:
+    """The commonest of ``,`` ``;`` and tab in the line (spreadsheets in many locales
+    write ``;``); ``,`` when there is none."""
+    best = max(",;\t", key=text.count)
+    return best if best in text else ","
+
+
+def detect_header(text: str, lineno: int, ctx: ImportContext,
+                  kinds: dict[str, str | None]) -> Header | None:
+    """Read the first content line as a header, or return None when it is data.
+
+    A line is data when its first word is hexadecimal or any word is a digest (md5sum,
+    ``--tag`` and ``pdq HASH`` lines); otherwise it must name a hash column of this format
+    (``kinds``: column name -> digest kind), or it is reported as a bad row.
+    """
+    words = [w for w in _WORDS.split(text) if w]
+    if not words or _HEX.fullmatch(words[0]) or any(_DIGEST.fullmatch(w) for w in words):
+        return None
+    delimiter = sniff_delimiter(text)
+    columns = [c.lower() for c in csv_fields(text, delimiter)]
+    digests = [(i, kinds[c]) for i, c in enumerate(columns) if c in kinds]
+    if not digests:
+        ctx.error(f"line {lineno}", f"neither a hash nor a header naming a "
+                                    f"{'/'.join(kinds)} column: {_short(text)!r}")
+        return None
+    category = columns.index("category") if "category" in columns else None
+    header = Header(lineno, columns, delimiter, digests, category)
+    ctx.detail["header"] = {"line": lineno, "columns": columns}
+    return header
+
+
+def named_row(header: Header, text: str, where: str, ctx: ImportContext,
+              default_category: str | None) -> list[tuple[str, bytes, str]]:
+    """The digests and category of one row under ``header``; [] (error recorded) if bad.
+
+    An empty category cell takes ``--category``; an empty digest cell is skipped (a row
+    may carry an MD5 but no SHA-1)."""
+    fields = csv_fields(text, header.delimiter)
+
+    def cell(index: int) -> str:
+        return fields[index] if index < len(fields) else ""
+
+    category = default_category
+    if header.category is not None and cell(header.category):
+        category = ctx.category_name(where, cell(header.category))
+        if category is None:
+            return []
+    digests: list[tuple[str, bytes]] = []
+    for index, kind in header.digests:
+        if not cell(index):
+            continue
+        got = parse_hex(cell(index), kind)
+        if isinstance(got, str):
+            ctx.error(where, f"{header.columns[index]}: {got}")
+            return []
+        digests.append(got)
+    if not digests:
+        named = "/".join(header.columns[i] for i, _ in header.digests)
+        ctx.error(where, f"no value in the {named} column")
+        return []
+    if category is None:
+        ctx.error(where, "no category in the row and no --category given")
+        return []
+    return [(kind, value, category) for kind, value in digests]
 
 
 def _short(s: str, n: int = 80) -> str:
