@@ -25,6 +25,7 @@ from seawall.cli.common import (
     fail,
     print_json,
 )
+from seawall.store.hashset_models import DEFAULT_PDQ_DISTANCE
 
 
 def import_cmd(
@@ -39,6 +40,13 @@ def import_cmd(
     dialect: str = typer.Option(None, "--dialect", help="Override the VICS dialect."),
     untrusted: bool = typer.Option(False, "--untrusted",
                                    help="Show matches but never let them set a category."),
+    pdq_distance: int = typer.Option(
+        DEFAULT_PDQ_DISTANCE, "--pdq-distance", min=0, max=255,
+        help="PDQ matches of this set count within this Hamming distance (0-255)."),
+    role: str = typer.Option(
+        "positive", "--role",
+        help="positive, or negative: known false positives (flat, generic pictures); a "
+             "file matching one is never categorised by PDQ."),
     db: str = DbOption,
 ) -> None:
     """Import FILE as a new version of hash set NAME (all or nothing)."""
@@ -62,19 +70,21 @@ def import_cmd(
 
             version = import_hashset(session, file, fmt, name, scheme=scheme,
                                      scheme_path=scheme_file, category=category,
-                                     dialect=dialect, trusted=not untrusted, progress=progress)
+                                     dialect=dialect, trusted=not untrusted,
+                                     pdq_distance=pdq_distance, role=role, progress=progress)
         console.print(
             f"[green]imported[/green] {name} version {version.version}: "
             f"{version.entry_count:,} entries from {version.rows_read:,} records "
             f"({version.duplicate_count:,} duplicates folded) in {version.import_seconds:.1f}s; "
-            f"scheme {version.scheme}; sha256 {version.source_sha256}")
+            f"scheme {version.scheme}; PDQ distance {version.pdq_distance}; role "
+            f"{version.role}; sha256 {version.source_sha256}")
         if header := version.format_detail.get("header"):
             console.print(f"skipped the header on line {header['line']}; columns read by "
                           f"name: {escape(', '.join(header['columns']))}")
         audit_cli(db, "admin.hashset.import", target=name, details={
             "version": version.version, "format": fmt, "file": str(file.absolute()),
             "source_sha256": version.source_sha256, "entries": version.entry_count,
-            "trusted": not untrusted})
+            "trusted": not untrusted, "pdq_distance": pdq_distance, "role": role})
         if version.version > 1:
             console.print("cases matched before keep their matches against the previous "
                           "version until `seawall match --case …` is run again")
@@ -107,12 +117,13 @@ def list_cmd(
     if fmt == "json":
         print_json(sets)
         return
-    table = Table("name", "format", "scheme", "version", "entries", "kinds", "imported",
-                  "source sha256")
+    table = Table("name", "format", "scheme", "version", "entries", "kinds", "PDQ distance",
+                  "role", "imported", "source sha256")
     for s in sets:
         kinds = ", ".join(f"{k} {n:,}" for k, n in sorted(s["kinds"].items()))
         table.add_row(s["name"] + ("" if s["trusted"] else " (untrusted)"), s["format"],
                       s["scheme"], str(s["version"]), f"{s['entries']:,}", kinds,
+                      str(s["pdq_distance"]), s["role"] or "",
                       (s["imported_at"] or "")[:19], (s["source_sha256"] or "")[:16] + "…")
     console.print(table)
 

@@ -24,7 +24,9 @@ from seawall.cluster import cluster_client
 
 def match(
     case: str = CaseOption,
-    radius: int = typer.Option(31, "--radius", help="PDQ Hamming radius (0-255)."),
+    radius: int = typer.Option(
+        None, "--radius", help="PDQ Hamming radius (0-255) for every set, overriding each "
+                               "set's own --pdq-distance (default: the set's)."),
     vpdq_query_pct: float = typer.Option(
         80.0, "--vpdq-query-pct", help="vPDQ: percent of the seized video's frames to match."),
     vpdq_compared_pct: float = typer.Option(
@@ -38,7 +40,7 @@ def match(
     from seawall.matching.vpdq import VpdqPolicy
     from seawall.store.db import session_scope
 
-    if not 0 <= radius <= 255:
+    if radius is not None and not 0 <= radius <= 255:
         fail("--radius must be between 0 and 255")
     with ExitStack() as stack:
         client = None
@@ -56,7 +58,8 @@ def match(
     audit_cli(db, "case.match", case=case, details={
         "radius": radius, "files": summary["files"], "files_matched": summary["files_matched"],
         "sets": [f"{s['set']} v{s['version']}" for s in summary["sets"]]})
-    sets = ", ".join(f"{s['set']} v{s['version']}" for s in summary["sets"])
+    sets = ", ".join(f"{s['set']} v{s['version']}" + (" (negative)" if s["role"] == "negative"
+                                                      else "") for s in summary["sets"])
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary["matches"].items())) or "none"
     console.print(f"case {case}: {summary['files']} files, {summary['files_matched']} matched "
                   f"({kinds}) against {sets}")

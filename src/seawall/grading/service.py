@@ -81,7 +81,7 @@ def _is_unknown(verdict: FileVerdict | None, scheme: str) -> tuple[bool, str | N
     if (verdict.known_benign or verdict.category is not None
             or not all(m.indicative for m in matches)):
         return False, None
-    hinted = [m.category for m in matches if m.category]
+    hinted = [m.category for m in matches if m.category and m.excluded is None]
     return True, max(hinted, key=lambda c: schemes.severity(scheme, c), default=None)
 
 

@@ -26,9 +26,16 @@ from seawall.hashsets.base import (
     _TooMany,
 )
 from seawall.hashsets.registry import FORMATS
-from seawall.hashsets.scheme import Scheme, SchemeError, load_scheme, scheme_file
+from seawall.hashsets.scheme import KNOWN_BENIGN, Scheme, SchemeError, load_scheme, scheme_file
 from seawall.registry import UnknownName
-from seawall.store.hashset_models import HashEntry, HashMatch, HashSet, HashSetVersion
+from seawall.store.hashset_models import (
+    DEFAULT_PDQ_DISTANCE,
+    ROLES,
+    HashEntry,
+    HashMatch,
+    HashSet,
+    HashSetVersion,
+)
 
 BATCH = 20000
 STAGE = "seawall_import_stage"
@@ -60,10 +67,16 @@ def import_hashset(
     dialect: str | None = None,
     trusted: bool = True,
     description: str | None = None,
+    pdq_distance: int = DEFAULT_PDQ_DISTANCE,
+    role: str = "positive",
     progress: Callable[[str, int, int | None], None] | None = None,
 ) -> HashSetVersion:
     """Import ``path`` as a new version of set ``name``; commit, or roll back and raise.
 
+    ``pdq_distance``: the Hamming distance within which this version's PDQ entries match.
+    ``role``: "positive", or "negative" for known false positives (flat or generic
+    pictures): a file matching one is never categorised by PDQ (see matching.service);
+    a negative list needs no category.
     ``progress(stage, done, total)`` is called now and then (stage "hash" or "read").
     Raises :class:`ImportFailed` (with positions) and leaves the database unchanged.
     """
@@ -82,11 +95,21 @@ def import_hashset(
         raise ImportFailed([ImportIssue("", str(exc))]) from None
     if not path.is_file():
         raise ImportFailed([ImportIssue("", f"no such file: {path}")])
+    if not 0 <= pdq_distance <= 255:
+        raise ImportFailed([ImportIssue("--pdq-distance", f"{pdq_distance} is not between "
+                                                          "0 and 255")])
+    if role not in ROLES:
+        raise ImportFailed([ImportIssue("--role", f"{role!r} is not one of "
+                                                  f"{', '.join(ROLES)}")])
+    if role == "negative" and category is None:
+        category = KNOWN_BENIGN  # never counted: the label only fills the column
     ctx = ImportContext(scheme=chosen, category=category or format_.default_category,
                         dialect=dialect, total_bytes=path.stat().st_size,
                         progress=(lambda d, t: progress("read", d, t)) if progress else None)
     try:
         version = _import(session, path, format_, name, ctx, trusted, description, progress)
+        version.pdq_distance = pdq_distance
+        version.role = role
         version.import_seconds = round(time.monotonic() - started, 3)
         session.commit()
         return version
@@ -300,6 +323,8 @@ def list_sets(session: Session) -> list[dict]:
             "imported_at": v.imported_at.isoformat() + "Z" if v else None,
             "detail": v.format_detail if v else {},
             "warnings": len(v.warnings or []) if v else 0,
+            "pdq_distance": v.pdq_distance if v else None,
+            "role": v.role if v else None,
         })
     return out
 

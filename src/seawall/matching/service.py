@@ -2,13 +2,18 @@
 
 * Exact: MD5, SHA-1 and SHA-256 of every file, looked up in batches on the entries index.
 * PDQ: files with quality >= 50, queried with all 8 dihedral hashes (rotated and flipped
-  copies) at radius 31 (``radius=``), through :class:`~seawall.matching.pdq_index.PdqIndex`
+  copies) within each version's ``pdq_distance`` (default 31; ``radius=`` overrides it
+  for every version), through :class:`~seawall.matching.pdq_index.PdqIndex`
   (exact: same result as brute force).  Indexes are built once per version and cached on
   disk (see :func:`index_dir`), memory-mapped when reused.
 * vPDQ: videos with frame hashes, by the explicit threshold in :mod:`seawall.matching.vpdq`.
 
 ``match_case`` replaces the case's previous matches; every match names its set and version.
 The caller's transaction (e.g. ``session_scope``) commits.
+
+Matches against a *negative* version (known false positives, e.g. flat or generic pictures)
+are recorded but never count, and a file with one is not categorised by any PDQ match:
+:func:`file_results` makes those matches indicative and says why.  Exact matches count.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from seawall.hashsets.scheme import (
     parse_scheme,
 )
 from seawall.matching import policy
-from seawall.matching.pdq_index import BRUTE_FORCE_BELOW, DEFAULT_RADIUS, PdqIndex
+from seawall.matching.pdq_index import BRUTE_FORCE_BELOW, PdqIndex
 from seawall.matching.verdict import FileVerdict, SetMatch
 from seawall.matching.vpdq import VideoBank, VpdqPolicy, parse_payload, unique_frames
 from seawall.store.hashset_models import HashEntry, HashMatch, HashSet, HashSetVersion
@@ -76,7 +81,7 @@ def _current_versions(session: Session) -> list[tuple[HashSet, HashSetVersion]]:
     return [(s, v) for s, v in rows]
 
 
-def match_case(session: Session, case_reference: str, *, radius: int = DEFAULT_RADIUS,
+def match_case(session: Session, case_reference: str, *, radius: int | None = None,
                vpdq_policy: VpdqPolicy | None = None,
                progress: Callable[[str, int, int], None] | None = None,
                client=None) -> dict:
@@ -128,7 +133,8 @@ def match_case(session: Session, case_reference: str, *, radius: int = DEFAULT_R
                     if kinds.get(kind):
                         _exact(session, files, version, kind, add)
             elif stage == "pdq" and kinds.get("pdq"):
-                _pdq(session, files, version, radius, add, warnings, client)
+                _pdq(session, files, version, version.pdq_distance if radius is None
+                     else radius, add, warnings, client)
             elif stage == "vpdq" and kinds.get("vpdq"):
                 _vpdq(session, case, version, vpdq_policy, add)
     flush()
@@ -140,7 +146,8 @@ def match_case(session: Session, case_reference: str, *, radius: int = DEFAULT_R
         "files": len(files),
         "files_matched": len(matched),
         "matches": dict(by_kind),
-        "sets": [{"set": hs.name, "version": v.version} for hs, v in versions],
+        "sets": [{"set": hs.name, "version": v.version, "pdq_distance": v.pdq_distance,
+                  "role": v.role} for hs, v in versions],
         "radius": radius,
         "vpdq": {"query_pct": vpdq_policy.query_pct, "compared_pct": vpdq_policy.compared_pct},
         "warnings": warnings,
@@ -308,25 +315,26 @@ def _vpdq(session, case, version, vpdq_policy, add) -> None:
 
 # -- per-file results -----------------------------------------------------------------------
 
-def _version_schemes(session, version_ids: Iterable[int]) -> dict[int, tuple[Scheme, bool]]:
-    """version id -> (scheme snapshot it was imported with, set trusted?)."""
+def _version_schemes(session, version_ids: Iterable[int]
+                     ) -> dict[int, tuple[Scheme, bool, bool]]:
+    """version id -> (scheme snapshot it was imported with, set trusted?, negative?)."""
     out = {}
     ids = list(set(version_ids))
     if not ids:
         return out
     rows = session.execute(
         select(HashSetVersion.id, HashSetVersion.scheme, HashSetVersion.scheme_toml,
-               HashSet.trusted)
+               HashSet.trusted, HashSetVersion.role)
         .join(HashSet, HashSet.id == HashSetVersion.hash_set_id)
         .where(HashSetVersion.id.in_(ids))).all()
-    for vid, name, toml_text, trusted in rows:
+    for vid, name, toml_text, trusted, role in rows:
         scheme = None
         if toml_text:
             try:
                 scheme = parse_scheme(toml_text, f"version {vid}")
             except ValueError:
                 scheme = None
-        out[vid] = (scheme or named_scheme(name), trusted)
+        out[vid] = (scheme or named_scheme(name), trusted, role == "negative")
     return out
 
 
@@ -365,18 +373,26 @@ def file_results(session: Session, file_ids: Iterable[int],
         ref, scheme_name = case_of.get(fid, (None, "uk"))
         graded_in = case_scheme(scheme_name)
         facts, matches = [], []
-        for m, set_name, ver in sorted(rows.get(fid, []), key=lambda r: (
-                KIND_ORDER.get(r[0].kind, 9), r[1], r[0].distance or 0)):
-            vscheme, trusted = vschemes[m.version_id]
-            fact = policy.MatchFact(m.category, vscheme.name, trusted,
-                                    vscheme.is_benign(m.category))
-            facts.append(fact)
+        file_rows = sorted(rows.get(fid, []), key=lambda r: (
+            KIND_ORDER.get(r[0].kind, 9), r[1], r[0].distance or 0))
+        negative = next((f"{name} v{ver}" for m, name, ver in file_rows
+                         if vschemes[m.version_id][2]), None)
+        for m, set_name, ver in file_rows:
+            vscheme, trusted, in_negative = vschemes[m.version_id]
+            excluded = None
+            if in_negative:
+                excluded = "negative set: a known false positive, never counted"
+            elif m.kind == "pdq" and negative:
+                excluded = f"PDQ match not counted: the file matches negative set {negative}"
+            indicative = excluded is not None or not trusted or (
+                m.category != KNOWN_BENIGN and vscheme.name != graded_in.name)
+            if excluded is None:
+                facts.append(policy.MatchFact(m.category, vscheme.name, trusted,
+                                              vscheme.is_benign(m.category)))
             detail = (m.detail or {}) if m.kind == "vpdq" else {}
             matches.append(SetMatch(
                 set=set_name, version=ver, kind=m.kind, distance=m.distance,
-                category=m.category,
-                indicative=not trusted or (m.category != KNOWN_BENIGN
-                                           and vscheme.name != graded_in.name),
+                category=m.category, indicative=indicative, excluded=excluded,
                 query_pct=detail.get("query_pct"), compared_pct=detail.get("compared_pct")))
         grade = grades.get(ref, {}).get(fid) if ref else None
         category, benign = policy.effective(facts, graded_in, grade)

@@ -20,8 +20,12 @@ class SetMatch:
     kind: str  # md5, sha1, sha256, pdq or vpdq
     distance: int | None
     category: str
-    # Cannot decide the file's category: an untrusted set, or another scheme than the case's.
+    # Cannot decide the file's category: an untrusted set, another scheme than the case's,
+    # or ``excluded``.
     indicative: bool = False
+    # Why this match never counts: a negative set's match, or a PDQ match of a file that
+    # matches a negative set.
+    excluded: str | None = None
     # vPDQ only: share of the file's frames matched, and of the set entry's frames.
     query_pct: float | None = None
     compared_pct: float | None = None
@@ -36,6 +40,8 @@ class SetMatch:
         out = self.summary()
         if self.indicative:
             out["indicative"] = True
+        if self.excluded is not None:
+            out["excluded"] = self.excluded
         if self.query_pct is not None:
             out["query_pct"] = self.query_pct
         if self.compared_pct is not None:

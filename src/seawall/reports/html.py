@@ -34,8 +34,11 @@ def method_statement(report: dict) -> list[str]:
         "current version of the hash sets listed in section 6.",
         f"Near-duplicate matching (PDQ): pictures whose PDQ quality is at least "
         f"{m['pdq_min_quality']} were compared with every PDQ entry of the hash sets; a match "
-        f"is a Hamming distance of at most {m['pdq_radius']} bits out of 256 for any of the "
-        "eight orientations.",
+        "is a Hamming distance of at most the set's PDQ distance (section 6) out of 256 bits "
+        "for any of the eight orientations. Negative sets list known false positives (such "
+        "as flat or generic pictures): their matches never count, and a file matching one "
+        "is not categorised by any PDQ match (exact matches still count); the file list "
+        "says so.",
         f"Video matching (vPDQ): a video matches a known video when at least "
         f"{v['query_pct']:g}% of its distinct frames (quality at least {v['min_quality']}) are "
         f"within {v['radius']} bits of frames of the known video.",

@@ -32,7 +32,9 @@ from seawall.store.hashset_models import HashMatch, HashSet, HashSetVersion
 from seawall.store.models import Case, Exhibit, FileRecord
 from seawall.store.queries import case_by_reference
 
-REPORT_FORMAT_VERSION = 2  # 2: basis method "override" (who, when, why, what it replaced)
+# 2: basis method "override" (who, when, why, what it replaced)
+# 3: PDQ distance and role per hash-set version (matching.pdq_radius gone); basis "notes"
+REPORT_FORMAT_VERSION = 3
 MOTION = counts_mod.MOTION  # media_class -> "still" | "moving"
 # How a file's column was decided, strongest first: a supervisor's override of the hash
 # evidence or of a grade (reason recorded), a local grade, then hash evidence.
@@ -119,6 +121,9 @@ def file_basis(verdict: FileVerdict, grade_info: dict | None = None) -> dict:
         "indicative": [{"set": m.set, "version": m.version, "kind": m.kind,
                         "category": m.category}
                        for m in matches if m.indicative],
+        # Why matches did not count (a negative set's match and the PDQ matches it stops).
+        "notes": sorted({f"{m.set} v{m.version} {m.kind}: {m.excluded}"
+                         for m in matches if m.excluded}),
     }
     if method in ("local_grade", "override"):
         basis["local_grade"] = {"category": verdict.local_grade,
@@ -161,6 +166,7 @@ def _hash_sets(session: Session, case: Case) -> list[dict]:
             "source_file": (v.source_path or "").replace("\\", "/").rsplit("/", 1)[-1],
             "source_sha256": v.source_sha256, "source_size": v.source_size,
             "imported_at": iso(v.imported_at), "import_warnings": len(v.warnings or []),
+            "pdq_distance": v.pdq_distance, "role": v.role,
             "matched_files": 0,
         })
     return out
@@ -324,8 +330,8 @@ def build_report(session: Session, case_reference: str, as_of: str | datetime | 
         "hash_sets": hash_sets,
         "local_grades": {"final_grades": len(grades), "by_method": dict(sorted(
             grade_methods.items()))},
-        "matching": {"exact": list(EXACT_KINDS), "pdq_radius": _pdq_radius(),
-                     "pdq_min_quality": MIN_PDQ_QUALITY, "vpdq": _vpdq_policy()},
+        "matching": {"exact": list(EXACT_KINDS), "pdq_min_quality": MIN_PDQ_QUALITY,
+                     "vpdq": _vpdq_policy()},
         "errors": {
             "files_with_errors": sum(e["errors"]["files_with_errors"] for e in exhibits),
             "media_with_errors": sum(e["errors"]["media_with_errors"] for e in exhibits),
@@ -336,12 +342,6 @@ def build_report(session: Session, case_reference: str, as_of: str | datetime | 
         },
         "files": files,
     }
-
-
-def _pdq_radius() -> int:
-    from seawall.matching.pdq_index import DEFAULT_RADIUS
-
-    return DEFAULT_RADIUS
 
 
 def _vpdq_policy() -> dict:

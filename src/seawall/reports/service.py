@@ -24,7 +24,7 @@ FORMATS = ("html", "pdf", "csv", "json")
 DRILL_FIELDS = ["exhibit", "full_path", "inode", "allocated", "kind", "size", "motion",
                 "category", "counted_as", "method", "hash_sets", "match_kinds", "pdq_distance",
                 "local_grade", "local_grade_method", "local_grade_by", "override_reason",
-                "overridden", "indicative", "md5",
+                "overridden", "indicative", "notes", "md5",
                 "sha1", "sha256", "media_type", "error"]
 COUNT_FIELDS = ["scope", "category", "label", "motion", "count", "files", "by_override",
                 "by_local_grade",
@@ -55,6 +55,7 @@ def drill_rows(report: dict) -> list[dict]:
                                     for m in b.get("overridden", [])),
             "indicative": "; ".join(f"{i['set']} v{i['version']} {i['kind']} {i['category']}"
                                     for i in b["indicative"]),
+            "notes": "; ".join(b.get("notes", [])),
         })
     return out
 

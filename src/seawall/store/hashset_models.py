@@ -5,7 +5,8 @@ they are registered on the shared ``Base``.
 
 * A :class:`HashSet` has numbered, immutable :class:`HashSetVersion` rows; exactly one is
   current (``HashSet.current_version_id``).  Each version keeps the source file's SHA-256,
-  size, row counts and import time, and a snapshot of the category scheme it was read with.
+  size, row counts and import time, a snapshot of the category scheme it was read with, its
+  PDQ distance and its role (positive, or negative: known false positives).
 * :class:`HashEntry` rows belong to one version; ``(version_id, kind, value)`` is unique
   after import.  Values are raw digests (32 bytes for PDQ).  When a newer version becomes
   current, the old version's entries are deleted (NSRL sets are huge) but its row stays, so
@@ -34,6 +35,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from seawall.store.models import Base, utcnow
+
+DEFAULT_PDQ_DISTANCE = 31  # Hamming bits out of 256: HMA's and ThreatExchange's default
+ROLES = ("positive", "negative")
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL needs BIGINT for 10^9 rows.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -84,6 +88,14 @@ class HashSetVersion(Base):
     imported_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     import_seconds: Mapped[float | None] = mapped_column(Float)
     tool_version: Mapped[str | None] = mapped_column(String(40))
+    # PDQ matches count within this Hamming distance (out of 256 bits).
+    pdq_distance: Mapped[int] = mapped_column(Integer, nullable=False,
+                                              default=DEFAULT_PDQ_DISTANCE,
+                                              server_default=str(DEFAULT_PDQ_DISTANCE))
+    # "positive": matches categorise; "negative": known false positives (flat, generic
+    # pictures) whose match stops any PDQ match of the file from counting.
+    role: Mapped[str] = mapped_column(String(20), nullable=False, default="positive",
+                                      server_default="positive")
 
     hash_set: Mapped[HashSet] = relationship(back_populates="versions")
 
