@@ -47,6 +47,9 @@ def import_cmd(
         "positive", "--role",
         help="positive, or negative: known false positives (flat, generic pictures); a "
              "file matching one is never categorised by PDQ."),
+    rematch: bool = typer.Option(
+        False, "--rematch", help="Then match every case again, so no case keeps counts "
+                                 "from a replaced version."),
     db: str = DbOption,
 ) -> None:
     """Import FILE as a new version of hash set NAME (all or nothing)."""
@@ -85,9 +88,12 @@ def import_cmd(
             "version": version.version, "format": fmt, "file": str(file.absolute()),
             "source_sha256": version.source_sha256, "entries": version.entry_count,
             "trusted": not untrusted, "pdq_distance": pdq_distance, "role": role})
-        if version.version > 1:
+        if rematch:
+            _rematch(session, db)
+        elif version.version > 1:
             console.print("cases matched before keep their matches against the previous "
-                          "version until `seawall match --case …` is run again")
+                          "version until `seawall match --case …` is run again (or "
+                          "import with --rematch)")
         for w in version.warnings[:10]:
             console.print(f"[yellow]warning:[/yellow] {escape(w)}")
         if len(version.warnings) > 10:
@@ -101,6 +107,22 @@ def import_cmd(
         raise typer.Exit(1) from None
     finally:
         session.close()
+
+
+def _rematch(session, db: str | None) -> None:
+    from seawall.matching.service import rematch_all
+
+    with console.status("re-matching…") as status:
+        summaries = rematch_all(session, lambda ref: status.update(f"re-matching {ref}"))
+    session.commit()
+    for summary in summaries:
+        audit_cli(db, "case.match", case=summary["case"], details={
+            "rematch": True, "files": summary["files"],
+            "files_matched": summary["files_matched"],
+            "sets": [f"{s['set']} v{s['version']}" for s in summary["sets"]]})
+    console.print(f"re-matched {len(summaries)} case(s) against the current versions: "
+                  + escape(", ".join(f"{s['case']} ({s['files_matched']} of {s['files']} "
+                                     "files matched)" for s in summaries)))
 
 
 def list_cmd(

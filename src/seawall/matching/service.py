@@ -154,6 +154,18 @@ def match_case(session: Session, case_reference: str, *, radius: int | None = No
     }
 
 
+def rematch_all(session: Session, progress: Callable[[str], None] | None = None
+                ) -> list[dict]:
+    """Match every case again (after a new set version: no case keeps counts from a
+    replaced version).  ``progress(case reference)`` before each; returns the summaries."""
+    summaries = []
+    for reference in session.scalars(select(Case.reference).order_by(Case.reference)):
+        if progress:
+            progress(reference)
+        summaries.append(match_case(session, reference))
+    return summaries
+
+
 def _exact(session, files, version, kind, add) -> None:
     col = {"md5": 1, "sha1": 2, "sha256": 3}[kind]
     by_value: dict[bytes, list[int]] = defaultdict(list)
