@@ -186,3 +186,19 @@ def test_file_names_show_hidden_and_reordering_characters(as_user, db_url):
     page = as_user("alice").get(f"/cases/{CASE1}/files", params={"q": "holiday"}).text
     assert "holiday\\u202egpj.exe" in page
     assert "\u202e" not in page
+
+
+def test_file_names_with_a_backslash_and_with_a_byte_escape_differ(as_user, db_url):
+    """``a\\xff.bin`` (a backslash) and a name holding the byte 0xFF, stored as the scanner
+    names them, are two different lines on the page."""
+    from seawall.evidence._common import display_name
+    from seawall.store.models import Exhibit, FileRecord
+
+    with session_scope(db_url) as s:
+        exhibit = s.scalar(select(Exhibit).where(Exhibit.reference == "EX1"))
+        for key, raw in (("lit", b"/odd/a\\xff.bin"), ("byte", b"/odd/a\xff.bin")):
+            path, path_bytes = display_name(raw)
+            s.add(FileRecord(exhibit=exhibit, file_key=key, path=path, path_bytes=path_bytes,
+                             media_class="other", size=3))
+    page = as_user("alice").get(f"/cases/{CASE1}/files", params={"q": "odd"}).text
+    assert page.count("/odd/a\\\\xff.bin") == 1 and page.count("/odd/a\\xff.bin") == 1

@@ -10,15 +10,40 @@ _EPOCH = datetime(1970, 1, 1)
 
 
 def display_name(raw: bytes) -> tuple[str, bytes | None]:
-    """Decode a raw name: (display text with undecodable bytes as ``\\xNN``, raw or None).
+    """Decode a raw name: (display text, raw or None).  Every evidence name passes here.
 
-    The raw bytes are only returned when they are not valid UTF-8, so that the exact
-    on-disk name is never lost while the common case stays light.
+    The display text is unambiguous: an undecodable byte is written ``\\xNN`` and a
+    backslash ``\\\\``, so a name holding the byte 0xFF and one literally written
+    ``a\\xff`` never print alike, in any output.  The raw bytes are returned whenever the
+    text is not simply their UTF-8 decoding (bytes that are not UTF-8, or a backslash), so
+    the exact on-disk name is never lost while the common case stays light.
     """
     try:
-        return raw.decode("utf-8"), None
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return raw.decode("utf-8", "backslashreplace"), raw
+        # A backslash byte is never part of a multi-byte UTF-8 sequence: safe to double here.
+        return raw.replace(b"\\", b"\\\\").decode("utf-8", "backslashreplace"), raw
+    if "\\" in text:
+        return text.replace("\\", "\\\\"), raw
+    return text, None
+
+
+def display_text(name: str | bytes) -> tuple[str, bytes | None]:
+    """:func:`display_name` of a name some library already decoded.
+
+    tarfile decodes with ``surrogateescape``, and a 7z's UTF-16 names or a file system's
+    names can hold lone surrogates: text no database can store.  They are shown like
+    undecodable bytes (``\\xNN``) and keep their raw bytes."""
+    if isinstance(name, bytes):
+        return display_name(name)
+    try:
+        raw = name.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            raw = name.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            raw = name.encode("utf-8", "surrogatepass")
+    return display_name(raw)
 
 
 def make_key(*parts: str) -> str:

@@ -25,7 +25,8 @@ class FileEntry:
         opaque to everyone but the source that made it.
       volume: partition/volume name ("" for folders and single-file-system images), e.g. "p1".
       path: display path inside the volume, "/"-separated, starting with "/".
-      path_bytes: the raw name bytes when the name is not valid UTF-8, else None.
+      path_bytes: the raw name bytes when ``path`` is not their plain UTF-8 decoding (bytes
+        that are not UTF-8, or a backslash, shown escaped), else None.
       inode: inode / MFT entry (as text: "64-128-4" style addresses are allowed).
       allocated: False for deleted files recovered from unallocated directory entries.
       kind: "file", "ads" (NTFS alternate data stream / HFS+ resource fork) or "archive_member".

@@ -1,8 +1,9 @@
 """SQLAlchemy models for scanned exhibits and their file records.
 
 Times are stored as naive UTC ``DateTime`` values.  Paths are stored twice: ``path`` is a
-display string (undecodable bytes escaped as ``\\xNN``) and ``path_bytes`` keeps the exact
-bytes of the name when it was not valid UTF-8, so nothing about the evidence is lost.
+display string (undecodable bytes escaped as ``\\xNN``, a backslash as ``\\\\``, so no two
+names print alike) and ``path_bytes`` keeps the exact bytes of the name when the display
+string is not simply their UTF-8 decoding, so nothing about the evidence is lost.
 """
 
 from __future__ import annotations

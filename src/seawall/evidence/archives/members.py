@@ -6,35 +6,16 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
-from seawall.evidence._common import display_name, make_key
+from seawall.evidence._common import display_text, make_key
 from seawall.evidence.archives.limits import MIB
 from seawall.evidence.base import EvidenceError, FileEntry
 
 _MAX_SPOOL = 64 * MIB  # non-seekable zip/7z streams are held in memory up to this size
 
 
-def _clean_name(name: str | bytes) -> tuple[str, bytes | None]:
-    """(display name, raw bytes or None) of a member name.
-
-    tarfile decodes names with ``surrogateescape`` and a 7z's UTF-16 names can hold lone
-    surrogates: text no database can store, which used to fail the whole exhibit's write.
-    Such names are shown like undecodable file names (``\\xNN``) and keep their raw bytes."""
-    if isinstance(name, bytes):
-        return display_name(name)
-    try:
-        name.encode("utf-8")
-        return name, None
-    except UnicodeEncodeError:
-        try:
-            raw = name.encode("utf-8", "surrogateescape")
-        except UnicodeEncodeError:
-            raw = name.encode("utf-8", "surrogatepass")
-        return display_name(raw)
-
-
 def member_entry(parent: FileEntry, name: str | bytes, index: int, size: int | None,
                  mtime: datetime | None, kind: str) -> FileEntry:
-    text, raw = _clean_name(name)
+    text, raw = display_text(name)
     entry = FileEntry(
         # The index keeps keys unique when an archive holds the same name twice.
         file_key=make_key(parent.file_key, f"{index}:{text}"),

@@ -13,7 +13,7 @@ from typing import Any
 from dfvfs.lib import errors as dfvfs_errors
 
 from seawall.evidence import tsk_walker
-from seawall.evidence._common import make_key, utc_from_dfdatetime
+from seawall.evidence._common import display_text, make_key, utc_from_dfdatetime
 from seawall.evidence.base import FileEntry
 from seawall.evidence.disk_image.image import Image
 from seawall.evidence.disk_image.specs import TSK_WALKABLE, WHOLE_IMAGE, chain_of, tsk_chain
@@ -81,7 +81,7 @@ class FileSystemWalk:
                 continue
             subdirs = []
             for child in children:
-                path = f"{dir_path}/{child.name}"
+                path = f"{dir_path}/{display_text(child.name or '')[0]}"
                 try:
                     if child.IsDirectory():
                         if depth < _MAX_DEPTH:
@@ -126,8 +126,9 @@ class FileSystemWalk:
             if not data_stream.name:
                 continue
             name = data_stream.name
+            shown = display_text(name)[0]
             yield FileEntry(
-                file_key=make_key(volume, inode or "", f"{path}:{name}"),
+                file_key=make_key(volume, inode or "", f"{path}:{shown}"),
                 locator={"backend": "dfvfs", "spec": chain, "stream": name},
-                path=f"{path}:{name}", volume=volume, inode=inode, kind="ads",
+                path=f"{path}:{shown}", volume=volume, inode=inode, kind="ads",
                 extra={"stream": name}, **times)
