@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from seawall.cli.common import DbOption, console
-from seawall.store.audit import cli_actor
 
 
 def _run(db: str | None, action, message: str) -> None:
@@ -22,6 +21,7 @@ def add(reference: str = typer.Argument(...),
         db: str | None = DbOption) -> None:
     """Create a case."""
     from seawall.accounts.assignments import add_case
+    from seawall.store.audit import cli_actor
 
     _run(db, lambda s: add_case(s, reference, scheme, actor=cli_actor()),
          f"case {reference} added ({scheme})")
@@ -31,6 +31,7 @@ def assign(case: str = typer.Argument(...), user: str = typer.Argument(...),
            db: str | None = DbOption) -> None:
     """Let USER see CASE."""
     from seawall.accounts.assignments import assign as do_assign
+    from seawall.store.audit import cli_actor
 
     _run(db, lambda s: do_assign(s, case, user, actor=cli_actor()),
          f"{user} assigned to {case}")
@@ -40,6 +41,7 @@ def unassign(case: str = typer.Argument(...), user: str = typer.Argument(...),
              db: str | None = DbOption) -> None:
     """Stop USER seeing CASE."""
     from seawall.accounts.assignments import unassign as do_unassign
+    from seawall.store.audit import cli_actor
 
     _run(db, lambda s: do_unassign(s, case, user, actor=cli_actor()),
          f"{user} unassigned from {case}")

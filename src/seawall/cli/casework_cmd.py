@@ -8,8 +8,6 @@ import json
 import typer
 
 from seawall.cli.common import DbOption, console, fail, read_json
-from seawall.store.audit import cli_actor
-from seawall.store.queries import case_by_reference
 
 
 def _echo(data) -> None:
@@ -25,6 +23,19 @@ def _run(db: str | None, action):
         return action(session, service)
 
 
+def _case(session, reference: str):
+    # The store imports SQLAlchemy: imported when a command runs, not for --help.
+    from seawall.store.queries import case_by_reference
+
+    return case_by_reference(session, reference)
+
+
+def _actor() -> str:
+    from seawall.store.audit import cli_actor
+
+    return cli_actor()
+
+
 def _facts(values: list[str]) -> dict:
     out = {}
     for value in values:
@@ -37,7 +48,7 @@ def _facts(values: list[str]) -> dict:
 
 def show(case: str, db: str | None = DbOption) -> None:
     """Print a case's casework as JSON."""
-    _echo(_run(db, lambda s, svc: svc.case_json(s, case_by_reference(s, case))))
+    _echo(_run(db, lambda s, svc: svc.case_json(s, _case(s, case))))
 
 
 def triage(db: str | None = DbOption) -> None:
@@ -55,7 +66,7 @@ def set_case(case: str, status: str | None = typer.Option(None, "--status"),
              db: str | None = DbOption) -> None:
     """Change a case's casework status or summary."""
     changes = _run(db, lambda s, svc: svc.update_case(
-        s, case_by_reference(s, case), actor=cli_actor(), status=status, summary=summary))
+        s, _case(s, case), actor=_actor(), status=status, summary=summary))
     console.print(f"{case}: {', '.join(changes) or 'nothing changed'}")
 
 
@@ -67,7 +78,7 @@ def officer(case: str, username: str,
     """Record (or remove) an officer working the case."""
     def action(s, svc):
         fn = svc.remove_officer if remove else svc.add_officer
-        return fn(s, case_by_reference(s, case), username, role, actor=cli_actor())
+        return fn(s, _case(s, case), username, role, actor=_actor())
 
     done = _run(db, action)
     console.print(("removed" if remove else "added") if done else "nothing to do")
@@ -78,8 +89,8 @@ def suspect_add(case: str, reference: str,
                 circumstances: str = typer.Option("", "--circumstances"),
                 db: str | None = DbOption) -> None:
     """Add a suspect under a pseudonymous REFERENCE (no names)."""
-    _run(db, lambda s, svc: svc.add_suspect(s, case_by_reference(s, case), reference,
-                                            actor=cli_actor(), date_of_birth=dob,
+    _run(db, lambda s, svc: svc.add_suspect(s, _case(s, case), reference,
+                                            actor=_actor(), date_of_birth=dob,
                                             circumstances=circumstances))
     console.print(f"suspect {reference} added to {case}")
 
@@ -95,8 +106,8 @@ def suspect_set(case: str, reference: str,
     facts = _facts(fact)
 
     def action(s, svc):
-        c = case_by_reference(s, case)
-        return svc.update_suspect(s, svc.get_suspect(s, c, reference), actor=cli_actor(),
+        c = _case(s, case)
+        return svc.update_suspect(s, svc.get_suspect(s, c, reference), actor=_actor(),
                                   date_of_birth=dob if dob is not None else False,
                                   circumstances=circumstances, facts=facts)
 
@@ -112,9 +123,9 @@ def offence_add(case: str, kind: str,
                 db: str | None = DbOption) -> None:
     """Record an offence (kind: possession, making, distribution, production ...)."""
     def action(s, svc):
-        c = case_by_reference(s, case)
+        c = _case(s, case)
         who = svc.get_suspect(s, c, suspect) if suspect else None
-        return svc.add_offence(s, c, kind, actor=cli_actor(), suspect=who,
+        return svc.add_offence(s, c, kind, actor=_actor(), suspect=who,
                                description=description, legislation=legislation,
                                status=status).id
 
@@ -132,9 +143,9 @@ def device_add(case: str, reference: str,
                db: str | None = DbOption) -> None:
     """Record a seized device (its camera make/model/serial find possible production)."""
     def action(s, svc):
-        c = case_by_reference(s, case)
+        c = _case(s, case)
         who = svc.get_suspect(s, c, suspect) if suspect else None
-        svc.add_device(s, c, reference, actor=cli_actor(), description=description,
+        svc.add_device(s, c, reference, actor=_actor(), description=description,
                        make=make, model=model, serial=serial, exhibit=exhibit,
                        suspect=who)
 
@@ -149,7 +160,7 @@ def indicators(case: str, suspect: str | None = typer.Option(None, "--suspect"),
     def action(s, svc):
         from seawall.casework import indicators as ind
 
-        c = case_by_reference(s, case)
+        c = _case(s, case)
         if suspect is None:
             return ind.compute(s, c)
         prepared = svc.prepare(s, c, svc.get_suspect(s, c, suspect), instrument)
@@ -172,14 +183,14 @@ def assess(case: str, suspect: str,
     data = read_json(answers)
 
     def action(s, svc):
-        c = case_by_reference(s, case)
+        c = _case(s, case)
         who = svc.get_suspect(s, c, suspect)
         given = dict(data)
         if use_prefill:
             for item, suggestion in svc.prepare(s, c, who, instrument)["suggestions"].items():
                 given.setdefault(item, suggestion["answer"])
         return svc.assessment_json(svc.assess(s, c, who, instrument, given,
-                                              actor=cli_actor(), reason=reason))
+                                              actor=_actor(), reason=reason))
 
     _echo(_run(db, action))
 
@@ -187,7 +198,7 @@ def assess(case: str, suspect: str,
 def recommend(case: str, suspect: str, db: str | None = DbOption) -> None:
     """Print the pathway recommendation and eligibility checklist (advice only)."""
     def action(s, svc):
-        c = case_by_reference(s, case)
+        c = _case(s, case)
         return svc.recommendation(s, c, svc.get_suspect(s, c, suspect))
 
     _echo(_run(db, action))
@@ -202,23 +213,23 @@ def decide(case: str, suspect: str, pathway: str,
     from seawall.casework.service import DecisionRejected, record_rejected_decision
 
     def action(s, svc):
-        c = case_by_reference(s, case)
+        c = _case(s, case)
         return svc.decision_json(svc.decide(s, c, svc.get_suspect(s, c, suspect), pathway,
-                                            actor=cli_actor(), reason=reason))
+                                            actor=_actor(), reason=reason))
 
     try:
         _echo(_run(db, action))
     except DecisionRejected as exc:
         # The attempt's transaction was rolled back; the refusal is recorded on its own.
         rejected = exc
-        _run(db, lambda s, _svc: record_rejected_decision(s, cli_actor(), rejected))
+        _run(db, lambda s, _svc: record_rejected_decision(s, _actor(), rejected))
         raise
 
 
 def history(case: str, suspect: str, db: str | None = DbOption) -> None:
     """Print every assessment and decision for a suspect, oldest first."""
     def action(s, svc):
-        c = case_by_reference(s, case)
+        c = _case(s, case)
         return svc.history(s, svc.get_suspect(s, c, suspect))
 
     _echo(_run(db, action))

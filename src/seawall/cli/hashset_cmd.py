@@ -25,7 +25,7 @@ from seawall.cli.common import (
     fail,
     print_json,
 )
-from seawall.store.hashset_models import DEFAULT_PDQ_DISTANCE
+from seawall.store.hashset_defaults import DEFAULT_PDQ_DISTANCE
 
 
 def import_cmd(

@@ -8,7 +8,6 @@ import typer
 
 from seawall.accounts.roles import ROLES
 from seawall.cli.common import DbOption, console, fail
-from seawall.store.audit import cli_actor
 
 
 def add(
@@ -32,7 +31,7 @@ def add(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with session_scope(db) as session:
         create_user(session, name, password, role)
-        audit.record(session, cli_actor(), "admin.user.add", target=name,
+        audit.record(session, audit.cli_actor(), "admin.user.add", target=name,
                      details={"role": role})
     console.print(f"user {name} added ({role})")
 
@@ -64,7 +63,7 @@ def unlock(name: str = typer.Argument(...), db: str | None = DbOption) -> None:
         if user is None:
             fail(f"no user {name!r}")
         clear_lockout(session, user)
-        audit.record(session, cli_actor(), "admin.user.update", target=name,
+        audit.record(session, audit.cli_actor(), "admin.user.update", target=name,
                      details={"unlocked": True})
     console.print(f"user {name} unlocked")
 

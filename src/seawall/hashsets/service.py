@@ -28,8 +28,8 @@ from seawall.hashsets.base import (
 from seawall.hashsets.registry import FORMATS
 from seawall.hashsets.scheme import KNOWN_BENIGN, Scheme, SchemeError, load_scheme, scheme_file
 from seawall.registry import UnknownName
+from seawall.store.hashset_defaults import DEFAULT_PDQ_DISTANCE
 from seawall.store.hashset_models import (
-    DEFAULT_PDQ_DISTANCE,
     ROLES,
     HashEntry,
     HashMatch,

@@ -34,9 +34,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from seawall.store.hashset_defaults import DEFAULT_PDQ_DISTANCE
 from seawall.store.models import Base, utcnow
 
-DEFAULT_PDQ_DISTANCE = 31  # Hamming bits out of 256: HMA's and ThreatExchange's default
 ROLES = ("positive", "negative")
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL needs BIGINT for 10^9 rows.
