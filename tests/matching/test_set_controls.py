@@ -13,7 +13,7 @@ import pytest
 from seawall.hashsets.base import ImportFailed
 from seawall.hashsets.service import import_hashset, list_sets
 from seawall.matching.pdq_index import words_to_hex
-from seawall.matching.service import file_results, match_case
+from seawall.matching.service import file_results, held_entries, match_case
 from seawall.reports.model import build_report
 from seawall.reports.service import drill_rows
 from tests.matching.test_service import World, flipped
@@ -112,3 +112,45 @@ def test_cli_import_with_distance_and_role_and_list(db_url, tmp_path, bank):
     run = seawall("hashset", "import", tmp_path / "flat.txt", "--format", "pdq", "--name",
                   "flat", "--pdq-distance", "300", "--category", "A", "--db", db_url)
     assert run.returncode != 0
+
+
+def test_flood_entry_is_held_for_review_not_counted(session, tmp_path, bank):
+    w = World(session)
+    flat = [w.file(name=f"flat-{i}", pdq=flipped(bank[0], [i])) for i in range(4)]
+    fine = [w.file(name=f"fine-{i}", pdq=flipped(bank[1], [i])) for i in range(3)]
+    session.commit()
+    (tmp_path / "bank.txt").write_text(f"{bank[0]},A\n{bank[1]},B\n")
+    import_hashset(session, tmp_path / "bank.txt", "pdq", "partner")
+    summary = match_case(session, "OP-1", flood_limit=3)
+    session.commit()
+    # bank[0] matched 4 distinct files (> 3): held; bank[1] matched 3: counts.
+    assert [(h["set"], h["category"], h["files"]) for h in summary["held"]] == [
+        ("partner", "A", 4)]
+    got = file_results(session, [r.id for r in flat + fine])
+    assert all(got[r.id].category is None for r in flat)
+    assert all(got[r.id].category == "B" for r in fine)
+    assert "held for review" in (got[flat[0].id].matches[0].excluded or "")
+    assert held_entries(session, "OP-1") == [{
+        "set": "partner", "version": 1, "entry_id": summary["held"][0]["entry_id"],
+        "pdq": bank[0], "category": "A", "files": 4}]
+    notes = {f["full_path"]: f["basis"]["notes"] for f in build_report(session, "OP-1")["files"]}
+    assert any("held for review" in n for n in notes["/flat-0"])
+    assert match_case(session, "OP-1")["held"] == []  # default limit 50
+    session.commit()
+    assert held_entries(session, "OP-1") == []
+
+
+def test_cli_flood_limit_and_held_listing(db_url, session, tmp_path, bank):
+    w = World(session)
+    for i in range(3):
+        w.file(name=f"flat-{i}", pdq=flipped(bank[0], [i]))
+    session.commit()
+    (tmp_path / "bank.txt").write_text(f"{bank[0]},A\n")
+    seawall("hashset", "import", tmp_path / "bank.txt", "--format", "pdq", "--name", "p",
+            "--db", db_url)
+    run = seawall("match", "--case", "OP-1", "--flood-limit", "2", "--db", db_url)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "held for review: p v1" in run.stdout + run.stderr
+    [held] = json.loads(seawall("hashset", "held", "--case", "OP-1", "--format", "json",
+                                "--db", db_url).stdout)
+    assert (held["set"], held["pdq"], held["files"]) == ("p", bank[0], 3)

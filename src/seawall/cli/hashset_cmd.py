@@ -17,6 +17,7 @@ from rich.progress import (
 from rich.table import Table
 
 from seawall.cli.common import (
+    CaseOption,
     DbOption,
     FormatOption,
     audit_cli,
@@ -150,6 +151,29 @@ def list_cmd(
     console.print(table)
 
 
+def held_cmd(
+    case: str = CaseOption,
+    fmt: str = FormatOption,
+    db: str = DbOption,
+) -> None:
+    """List the set entries whose PDQ matches are held for review in a case (flood)."""
+    from seawall.matching.service import held_entries
+    from seawall.store.db import session_scope
+
+    check_format(fmt)
+    with session_scope(db) as session:
+        held = held_entries(session, case)
+    audit_cli(db, "case.hashset.held", case=case, details={"entries": len(held)})
+    if fmt == "json":
+        print_json(held)
+        return
+    table = Table("set", "version", "entry", "PDQ", "category", "files")
+    for h in held:
+        table.add_row(h["set"] or "?", str(h["version"]), str(h["entry_id"]), h["pdq"] or "",
+                      h["category"], str(h["files"]))
+    console.print(table)
+
+
 def remove_cmd(
     name: str = typer.Argument(..., help="Set name."),
     db: str = DbOption,
@@ -171,3 +195,4 @@ def register(app: typer.Typer) -> None:
     group.command("import")(import_cmd)
     group.command("list")(list_cmd)
     group.command("remove")(remove_cmd)
+    group.command("held")(held_cmd)

@@ -31,6 +31,9 @@ def match(
         80.0, "--vpdq-query-pct", help="vPDQ: percent of the seized video's frames to match."),
     vpdq_compared_pct: float = typer.Option(
         0.0, "--vpdq-compared-pct", help="vPDQ: percent of the known video's frames to match."),
+    flood_limit: int = typer.Option(
+        50, "--flood-limit", min=1, help="A set entry PDQ-matching more distinct files of "
+        "the case than this is held for review (not counted)."),
     cluster: str = typer.Option(None, "--cluster", help="Dask scheduler address: run PDQ "
                                 "searches on the cluster (workers must see the index folder)."),
     db: str = DbOption,
@@ -54,15 +57,21 @@ def match(
                 session, case, radius=radius,
                 vpdq_policy=VpdqPolicy(vpdq_query_pct, vpdq_compared_pct),
                 progress=lambda stage, n, t: status.update(f"matching: {stage}"),
-                client=client)
+                client=client, flood_limit=flood_limit)
     audit_cli(db, "case.match", case=case, details={
         "radius": radius, "files": summary["files"], "files_matched": summary["files_matched"],
-        "sets": [f"{s['set']} v{s['version']}" for s in summary["sets"]]})
+        "sets": [f"{s['set']} v{s['version']}" for s in summary["sets"]],
+        "held": summary["held"]})
     sets = ", ".join(f"{s['set']} v{s['version']}" + (" (negative)" if s["role"] == "negative"
                                                       else "") for s in summary["sets"])
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary["matches"].items())) or "none"
     console.print(f"case {case}: {summary['files']} files, {summary['files_matched']} matched "
                   f"({kinds}) against {sets}")
+    for h in summary["held"]:
+        console.print(f"[yellow]held for review:[/yellow] {escape(h['set'])} v{h['version']} "
+                      f"entry {h['entry_id']} ({escape(h['category'])}) PDQ-matched "
+                      f"{h['files']} files (more than {flood_limit}); not counted until a "
+                      "supervisor reviews it (seawall hashset held)")
     for w in summary["warnings"][:10]:
         console.print(f"[yellow]warning:[/yellow] {escape(w)}")
 

@@ -11,6 +11,11 @@
 ``match_case`` replaces the case's previous matches; every match names its set and version.
 The caller's transaction (e.g. ``session_scope``) commits.
 
+A set entry that matches more than ``flood_limit`` (default 50) distinct files of the case by
+PDQ is a likely false positive (a flat or generic picture): its PDQ matches are recorded as
+*held* (``detail["held"]``: the file count), never count, and are listed for a supervisor
+(``summary["held"]``); the files stay unknown, in the grading queue.
+
 Matches against a *negative* version (known false positives, e.g. flat or generic pictures)
 are recorded but never count, and a file with one is not categorised by any PDQ match:
 :func:`file_results` makes those matches indicative and says why.  Exact matches count.
@@ -51,6 +56,7 @@ KIND_ORDER = {"sha256": 0, "sha1": 1, "md5": 2, "pdq": 3, "vpdq": 4}
 LOOKUP_BATCH = 500
 INDEX_DIR_ENV = "SEAWALL_INDEX_DIR"
 MIN_PDQ_QUALITY = 50
+FLOOD_LIMIT = 50  # PDQ matches of one entry to more distinct files of a case are held
 
 
 def has_hashsets(session: Session) -> bool:
@@ -84,7 +90,7 @@ def _current_versions(session: Session) -> list[tuple[HashSet, HashSetVersion]]:
 def match_case(session: Session, case_reference: str, *, radius: int | None = None,
                vpdq_policy: VpdqPolicy | None = None,
                progress: Callable[[str, int, int], None] | None = None,
-               client=None) -> dict:
+               client=None, flood_limit: int = FLOOD_LIMIT) -> dict:
     """Match every file of the case against every current hash-set version.
 
     With a Dask ``client``, PDQ searches against large banks run on the cluster's workers,
@@ -101,6 +107,7 @@ def match_case(session: Session, case_reference: str, *, radius: int | None = No
     by_kind: dict[str, int] = defaultdict(int)
     matched: set[int] = set()
     warnings: list[str] = []
+    held: list[dict] = []
     now = utcnow()
 
     def add(file_id, version, entry_id, kind, distance, category, detail=None):
@@ -133,8 +140,8 @@ def match_case(session: Session, case_reference: str, *, radius: int | None = No
                     if kinds.get(kind):
                         _exact(session, files, version, kind, add)
             elif stage == "pdq" and kinds.get("pdq"):
-                _pdq(session, files, version, version.pdq_distance if radius is None
-                     else radius, add, warnings, client)
+                held += _pdq(session, files, version, version.pdq_distance if radius is None
+                             else radius, add, warnings, client, flood_limit)
             elif stage == "vpdq" and kinds.get("vpdq"):
                 _vpdq(session, case, version, vpdq_policy, add)
     flush()
@@ -151,6 +158,8 @@ def match_case(session: Session, case_reference: str, *, radius: int | None = No
         "radius": radius,
         "vpdq": {"query_pct": vpdq_policy.query_pct, "compared_pct": vpdq_policy.compared_pct},
         "warnings": warnings,
+        "flood_limit": flood_limit,
+        "held": held,
     }
 
 
@@ -269,10 +278,12 @@ def _file_queries(files, warnings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return words, np.array(owner, np.int64), np.array(which, np.int64)
 
 
-def _pdq(session, files, version, radius, add, warnings, client=None) -> None:
+def _pdq(session, files, version, radius, add, warnings, client=None,
+         flood_limit: int = FLOOD_LIMIT) -> list[dict]:
+    """PDQ-match the files against one version; returns the entries held (flood)."""
     queries, owner, which = _file_queries(files, warnings)
     if not len(queries):
-        return
+        return []
     index, entry_ids = _load_pdq_index(session, version)
     path = _index_path(session, version)
     if client is not None and index.has_tables and (path / "meta.json").exists():
@@ -282,7 +293,7 @@ def _pdq(session, files, version, radius, add, warnings, client=None) -> None:
     else:
         qi, row, dist = index.search(queries, radius)
     if not len(qi):
-        return
+        return []
     fid = owner[qi]
     # Keep, per (file, bank row), the closest dihedral variant.
     order = np.lexsort((which[qi], dist, row, fid))
@@ -296,8 +307,40 @@ def _pdq(session, files, version, radius, add, warnings, client=None) -> None:
         chunk = eids[i:i + LOOKUP_BATCH]
         cats.update(session.execute(select(HashEntry.id, HashEntry.category)
                                     .where(HashEntry.id.in_(chunk))).all())
+    rows, files_per_row = np.unique(row, return_counts=True)  # one (file, row) pair each
+    flooded = {int(entry_ids[r]): int(n) for r, n in zip(rows, files_per_row, strict=True)
+               if n > flood_limit}
     for f, e, d, k in zip(fid, eids, dist, dih, strict=True):
-        add(int(f), version, e, "pdq", int(d), cats[e], {"dihedral": int(k)})
+        detail = {"dihedral": int(k)}
+        if e in flooded:
+            detail["held"] = flooded[e]
+        add(int(f), version, e, "pdq", int(d), cats[e], detail)
+    return [{"set": version.hash_set.name, "version": version.version, "entry_id": e,
+             "category": cats[e], "files": n} for e, n in sorted(flooded.items())]
+
+
+def held_entries(session: Session, case_reference: str) -> list[dict]:
+    """The set entries whose PDQ matches are held in a case (flood), for a supervisor:
+    set, version, entry id and PDQ hash (when the version is current), category, files."""
+    case = case_by_reference(session, case_reference)
+    files: dict[tuple[int, int], set[int]] = defaultdict(set)
+    category: dict[tuple[int, int], str] = {}
+    for m in session.scalars(
+            select(HashMatch).join(FileRecord, FileRecord.id == HashMatch.file_id)
+            .join(Exhibit, Exhibit.id == FileRecord.exhibit_id)
+            .where(Exhibit.case_id == case.id, HashMatch.kind == "pdq")):
+        if (m.detail or {}).get("held") and m.entry_id is not None:
+            files[(m.version_id, m.entry_id)].add(m.file_id)
+            category[(m.version_id, m.entry_id)] = m.category
+    out = []
+    for (vid, eid), fids in sorted(files.items()):
+        version = session.get(HashSetVersion, vid)
+        entry = session.get(HashEntry, eid)
+        out.append({"set": version.hash_set.name if version else None,
+                    "version": version.version if version else None, "entry_id": eid,
+                    "pdq": entry.value.hex() if entry else None,
+                    "category": category[(vid, eid)], "files": len(fids)})
+    return out
 
 
 def _vpdq(session, case, version, vpdq_policy, add) -> None:
@@ -392,7 +435,11 @@ def file_results(session: Session, file_ids: Iterable[int],
         for m, set_name, ver in file_rows:
             vscheme, trusted, in_negative = vschemes[m.version_id]
             excluded = None
-            if in_negative:
+            held = (m.detail or {}).get("held") if m.kind == "pdq" else None
+            if held:
+                excluded = (f"held for review: this entry matched {held} files of the case "
+                            "by PDQ (a likely false positive)")
+            elif in_negative:
                 excluded = "negative set: a known false positive, never counted"
             elif m.kind == "pdq" and negative:
                 excluded = f"PDQ match not counted: the file matches negative set {negative}"
