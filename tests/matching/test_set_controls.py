@@ -154,3 +154,27 @@ def test_cli_flood_limit_and_held_listing(db_url, session, tmp_path, bank):
     [held] = json.loads(seawall("hashset", "held", "--case", "OP-1", "--format", "json",
                                 "--db", db_url).stdout)
     assert (held["set"], held["pdq"], held["files"]) == ("p", bank[0], 3)
+
+
+def test_trust_is_recorded_per_version(session, tmp_path, bank):
+    w = World(session)
+    known = w.file(name="known")
+    session.commit()
+    (tmp_path / "v1.txt").write_text(f"{known.md5}\n")
+    import_hashset(session, tmp_path / "v1.txt", "hashlist", "partner", category="A")
+    match_case(session, "OP-1")
+    session.commit()
+    (tmp_path / "v2.txt").write_text(f"{known.md5}\n{bank[0][:32]}\n")
+    import_hashset(session, tmp_path / "v2.txt", "hashlist", "partner", category="A",
+                   trusted=False)
+    # Not re-matched: the match names version 1, imported trusted, and still decides.
+    assert file_results(session, [known.id])[known.id].category == "A"
+    report = build_report(session, "OP-1")
+    assert [(h["version"], h["trusted"]) for h in report["hash_sets"]] == [(1, True),
+                                                                            (2, False)]
+    match_case(session, "OP-1")
+    session.commit()
+    verdict = file_results(session, [known.id])[known.id]
+    assert verdict.category is None and verdict.matches[0].indicative
+    assert [(h["version"], h["trusted"]) for h in build_report(session, "OP-1")["hash_sets"]
+            ] == [(2, False)]

@@ -110,6 +110,7 @@ def import_hashset(
         version = _import(session, path, format_, name, ctx, trusted, description, progress)
         version.pdq_distance = pdq_distance
         version.role = role
+        version.trusted = trusted
         version.import_seconds = round(time.monotonic() - started, 3)
         session.commit()
         return version

@@ -372,15 +372,14 @@ def _vpdq(session, case, version, vpdq_policy, add) -> None:
 
 def _version_schemes(session, version_ids: Iterable[int]
                      ) -> dict[int, tuple[Scheme, bool, bool]]:
-    """version id -> (scheme snapshot it was imported with, set trusted?, negative?)."""
+    """version id -> (scheme snapshot it was imported with, version trusted?, negative?)."""
     out = {}
     ids = list(set(version_ids))
     if not ids:
         return out
     rows = session.execute(
         select(HashSetVersion.id, HashSetVersion.scheme, HashSetVersion.scheme_toml,
-               HashSet.trusted, HashSetVersion.role)
-        .join(HashSet, HashSet.id == HashSetVersion.hash_set_id)
+               HashSetVersion.trusted, HashSetVersion.role)
         .where(HashSetVersion.id.in_(ids))).all()
     for vid, name, toml_text, trusted, role in rows:
         scheme = None

@@ -160,7 +160,7 @@ def _hash_sets(session: Session, case: Case) -> list[dict]:
         detail = v.format_detail or {}
         out.append({
             "set": hs.name, "version": v.version, "current": current,
-            "format": v.format, "scheme": v.scheme, "trusted": bool(hs.trusted),
+            "format": v.format, "scheme": v.scheme, "trusted": bool(v.trusted),
             "dialect": detail.get("dialect"), "data_model": detail.get("data_model"),
             "entries": v.entry_count, "kinds": (v.counts or {}).get("kinds", {}),
             "source_file": (v.source_path or "").replace("\\", "/").rsplit("/", 1)[-1],

@@ -31,6 +31,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,7 +51,8 @@ class HashSet(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
     format: Mapped[str] = mapped_column(String(40), nullable=False)
     scheme: Mapped[str] = mapped_column(String(50), nullable=False)
-    # Untrusted sets are matched and shown, but never decide a file's category.
+    # Untrusted sets are matched and shown, but never decide a file's category.  The
+    # current version's trust; each version keeps its own (HashSetVersion.trusted).
     trusted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
@@ -96,6 +98,10 @@ class HashSetVersion(Base):
     # pictures) whose match stops any PDQ match of the file from counting.
     role: Mapped[str] = mapped_column(String(20), nullable=False, default="positive",
                                       server_default="positive")
+    # The trust given at import: matches against this version decide (or not) by it, and
+    # a report names it, whatever later versions of the set are given.
+    trusted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True,
+                                          server_default=true())
 
     hash_set: Mapped[HashSet] = relationship(back_populates="versions")
 
