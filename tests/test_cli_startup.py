@@ -8,9 +8,9 @@ import subprocess
 import sys
 import textwrap
 
-# Top-level packages that cost tenths of a second to import (or pull in servers, GPUs...).
+# Top-level packages that take tens to hundreds of milliseconds to import.
 HEAVY = ("sqlalchemy", "alembic", "numpy", "PIL", "dfvfs", "pytsk3", "dask", "distributed",
-         "fastapi", "uvicorn", "weasyprint", "matplotlib")
+         "fastapi", "uvicorn", "pydantic", "weasyprint", "matplotlib")
 
 
 def _imported_roots(importtime_log: str) -> set[str]:

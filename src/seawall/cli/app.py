@@ -38,6 +38,8 @@ COMMAND_MODULES = [
 def _register_all() -> None:
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(app)
+    for group in app.registered_groups:  # `seawall case`, `seawall hashset`, ...
+        group.cls = SeawallGroup
 
 
 _register_all()
