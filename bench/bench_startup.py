@@ -96,6 +96,7 @@ def main() -> None:
         "| command | median ms | min ms | ratio to `import sqlalchemy` | target | met |",
         "|---|---|---|---|---|---|",
         *rows,
+        "",  # a blank line before the notes heading that follows
     ])
     print(text)
     if not args.no_write:
