@@ -9,11 +9,27 @@ How long to wait for the scheduler is Dask's own setting,
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from seawall.errors import Unavailable
+
+
+class _DropCancelledClose(logging.Filter):
+    """Drop Dask's log of its own close being cancelled when the scheduler goes away.
+
+    Dask logs that as an ERROR with a traceback from inside its reconnect loop; Seawall
+    reports the lost cluster itself (the item stays resumable), so the traceback only
+    buries the message a user needs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
+
+
+_CLIENT_LOG_FILTER = _DropCancelledClose()
 
 
 @contextmanager
@@ -33,6 +49,7 @@ def cluster_client(address: str) -> Iterator[Any]:
         client = Client(address, set_as_default=False)
     except (OSError, ValueError, TypeError) as exc:  # refused, timed out, malformed address
         raise Unavailable(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+    logging.getLogger("distributed.client").addFilter(_CLIENT_LOG_FILTER)  # idempotent
     try:
         yield client
     finally:
