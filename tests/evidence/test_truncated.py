@@ -151,6 +151,21 @@ def test_split_ewf_missing_segment(tmp_path):
     assert all(md5 is None for md5, _ in truncated.values())
 
 
+def test_ewf_with_missing_data_is_described_not_fatal_when_verified(tmp_path):
+    """The scan verifies the stored MD5: data missing from an EWF set (a lost segment, a
+    truncated segment file) is an error on the exhibit, not an exception ending the scan."""
+    shutil.copy(image("image-split.E01"), tmp_path / "image-split.E01")
+    truncated = _truncate(image("ext2.E01"), tmp_path, 9000, name="ext2.E01")
+    for path in (tmp_path / "image-split.E01", truncated):
+        with DiskImageSource([str(path)], verify=True) as source:
+            info = source.describe()
+        assert info["ewf"]["verification"] == {
+            "media_md5": None, "result": "not verified (unreadable media)"}, path
+        assert any(e.startswith("EWF media MD5 not verified: the media cannot be read at byte")
+                   for e in info["errors"]), info["errors"]
+        assert any("EWF image is incomplete" in w for w in info["warnings"]), path
+
+
 def test_whole_images_have_no_truncation_warning():
     for name in ["synthetic/triage_fat16_mbr.raw", "synthetic/triage_ext4.raw", "image.dd",
                  "mbr.raw", "apfs.raw", "image-split.E01", "synthetic/triage_ntfs_gpt.E01"]:

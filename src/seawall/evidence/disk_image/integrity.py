@@ -289,12 +289,23 @@ class IntegrityChecks:
                 md5 = hashlib.md5()
                 remaining = result["media_size"]
                 handle.seek(0)
-                while remaining > 0:
-                    data = handle.read(min(CHUNK, remaining))
-                    if not data:
-                        break
-                    md5.update(data)
-                    remaining -= len(data)
+                try:
+                    while remaining > 0:
+                        data = handle.read(min(CHUNK, remaining))
+                        if not data:
+                            break
+                        md5.update(data)
+                        remaining -= len(data)
+                except (OSError, RuntimeError) as exc:
+                    # Missing data (see _check_ewf_data): the hash cannot be verified, and
+                    # the scan goes on to record what can be read.
+                    offset = result["media_size"] - remaining
+                    self.image.errors.append(
+                        f"EWF media MD5 not verified: the media cannot be read at byte "
+                        f"{offset} ({text(exc).strip().splitlines()[0]})")
+                    result["verification"] = {"media_md5": None,
+                                              "result": "not verified (unreadable media)"}
+                    return result
                 computed = md5.hexdigest()
                 stored = result["stored_md5"]
                 verdict = ("no stored MD5" if not stored
