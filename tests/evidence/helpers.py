@@ -1,10 +1,13 @@
-"""Evidence test helpers: the bundled test images (tests/data/images) and TSK ground truth."""
+"""Evidence test helpers: the bundled test images (tests/data/images), TSK ground truth and
+small tar archives built in memory."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 import subprocess
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,17 @@ from tests.datafiles import data_path
 def image(name: str) -> Path:
     """Path of a bundled test image (tests/data/images/<name>)."""
     return data_path("images", name)
+
+
+def tar_bytes(members: dict[str, bytes]) -> bytes:
+    """A tar archive holding ``members`` (name -> content)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
 
 
 def need_tool(name: str) -> str:

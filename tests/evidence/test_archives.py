@@ -23,6 +23,7 @@ from seawall.evidence.archives import (
 from seawall.evidence.base import EvidenceError, FileEntry
 from seawall.signatures import archive_kind
 from tests.evidence.helpers import image
+from tests.evidence.helpers import tar_bytes as _tar
 
 MIB = 1 << 20
 
@@ -36,16 +37,6 @@ def _zip(members: dict[str, bytes]) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
             archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def _tar(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import tarfile
 import zipfile
 
 import pytest
@@ -18,16 +17,7 @@ from seawall.scan.pipeline import scan_exhibit
 from seawall.scan.reread import RecordedFile, read_recorded
 from seawall.store.db import session_scope
 from seawall.store.models import FileRecord
-
-
-def _tar(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w") as tf:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return out.getvalue()
+from tests.evidence.helpers import tar_bytes
 
 
 def _chain(session, record: FileRecord) -> list[RecordedFile]:
@@ -53,7 +43,7 @@ def _7z(members: dict[str, bytes]) -> bytes:
 def test_every_recorded_file_reads_back_with_its_hash(tmp_path, db_url):
     root = tmp_path / "exhibit"
     root.mkdir()
-    nested = _tar({"deep/a.txt": b"alpha", "b.bin": bytes(range(256)) * 40})
+    nested = tar_bytes({"deep/a.txt": b"alpha", "b.bin": bytes(range(256)) * 40})
     with zipfile.ZipFile(root / "outer.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("x.txt", b"first member")
         zf.writestr("same.txt", b"one")

@@ -148,14 +148,16 @@ def _queue_status(session: Session, case: Case, user: User, records: list[FileRe
         file_grades = grades.get(record.id, [])
         reason = None
         if record.id in finals:
-            reason = f"it already has a final grade ({finals[record.id]})"
+            reason = ("it already has a final grade "
+                      f"({schemes.label(case.scheme, finals[record.id])})")
         elif record.error and not record.error.startswith(DAMAGED_VIDEO):
             reason = "it could not be read or decoded, so it cannot be shown"
         elif result is None:
             reason = "matching has no verdict on it yet"
         elif not unknown:
-            reason = ("a trusted hash set already puts it in category "
-                      f"{result.category}" if result.category is not None
+            reason = (f"a trusted hash set already puts it in "
+                      f"{schemes.label(case.scheme, result.category)}"
+                      if result.category is not None
                       else "a trusted hash set knows it as benign")
         elif any(g.user_id == user.id for g in file_grades):
             reason = "you have already graded it"

@@ -43,7 +43,7 @@ def download_report(format: str = "html", as_of: str = "",
     report = build_report(access.db, case.reference, generated)
     with tempfile.TemporaryDirectory(prefix="seawall-report-") as tmp:
         data = reports.write(report, fmt, Path(tmp) / f"report.{fmt}")[part].read_bytes()
-    stamp = iso(generated)
+    stamp = iso(generated) or ""  # (never empty: generated is a date)
     digest = hashlib.sha256(data).hexdigest()
     audit.record(access.db, access.user.username, "case.report", case=case.reference,
                  target=format, details={"format": format, "as_of": stamp, "sha256": digest})
