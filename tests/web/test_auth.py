@@ -89,9 +89,14 @@ def test_known_and_unknown_names_answer_alike_while_delayed(client, db_url, sett
             assert login(client, name, "wrong password!").status_code == 401
     real, made_up = login(client, "alice"), login(client, "nobody", "wrong password!")
     assert real.status_code == made_up.status_code == 429
-    assert _error(real) == _error(made_up) == ("Too many failed attempts for this user name. "
-                                               "Try again in 2 seconds.")
-    assert real.headers["retry-after"] == made_up.headers["retry-after"] == "2"
+    # Each name's delay runs from its own last failure, so on a loaded machine the seconds
+    # left can differ by one between the two answers; the wording and status may not.
+    def shape(message: str) -> str:
+        return re.sub(r"\d+ seconds?", "N seconds", message)
+
+    assert shape(_error(real)) == shape(_error(made_up)) == (
+        "Too many failed attempts for this user name. Try again in N seconds.")
+    assert {real.headers["retry-after"], made_up.headers["retry-after"]} <= {"1", "2"}
     assert ("alice", "login.delayed") in actions(db_url)
     assert ("nobody", "login.delayed") in actions(db_url)
 
